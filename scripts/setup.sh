@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Installs everything the app, its tests and its sample media need, on a bare
+# machine of this project's kind (see ../shared/TOOLCHAIN.md for why each step
+# is the way it is). Idempotent: a second run only checks and returns quickly.
+#
+# After it, `source scripts/env.sh` gives the environment for wasm builds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+WASM_BINDGEN_VERSION=0.2.130   # must equal the `=` pin in Cargo.toml
+TRUNK_VERSION=0.21.14          # 0.22 needs a newer rustc than Debian's rustc-web
+BINARYEN_VERSION=132.0.0       # Debian's binaryen 108 emits modules Chromium rejects
+TOOLS="$ROOT/.tools"           # project-local tools (wasm-opt wrapper, node modules)
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
+
+need_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# --- 1. Debian packages ------------------------------------------------------
+apt_pkgs=()
+have_wasm_target=0
+if command -v rustup >/dev/null 2>&1 && rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  have_wasm_target=1
+elif command -v rustup >/dev/null 2>&1 && rustup target add wasm32-unknown-unknown >/dev/null 2>&1; then
+  have_wasm_target=1
+fi
+if [ "$have_wasm_target" = 0 ]; then
+  for p in rustc-web cargo-web rust-web-src lld-22; do
+    dpkg -s "$p" >/dev/null 2>&1 || apt_pkgs+=("$p")
+  done
+fi
+for p in chromium chromium-driver ffmpeg espeak-ng; do
+  dpkg -s "$p" >/dev/null 2>&1 || apt_pkgs+=("$p")
+done
+if [ "${#apt_pkgs[@]}" -gt 0 ]; then
+  log "installing Debian packages: ${apt_pkgs[*]}"
+  need_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive need_root apt-get install -y -qq --no-install-recommends "${apt_pkgs[@]}" >/dev/null
+fi
+echo "$have_wasm_target" > "$ROOT/.tools-wasm-target" 2>/dev/null || true
+
+# --- 2. wasm-bindgen CLI and Trunk (host toolchain builds them) --------------
+export PATH="$HOME/.cargo/bin:$PATH"
+if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; then
+  log "building wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 5 minutes)"
+  # Not --locked: its lockfile names a crate version the registry here lacks.
+  cargo install -q wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+if ! trunk --version 2>/dev/null | grep -q " $TRUNK_VERSION\$"; then
+  log "building trunk $TRUNK_VERSION (about 6 minutes)"
+  cargo install -q trunk --version "$TRUNK_VERSION" --locked --force
+fi
+
+# --- 3. wasm-opt from npm's binaryen, wrapped with the feature flags ---------
+mkdir -p "$TOOLS/bin"
+if [ ! -x "$TOOLS/node_modules/binaryen/bin/wasm-opt" ]; then
+  log "installing binaryen $BINARYEN_VERSION from npm"
+  (cd "$TOOLS" && [ -f package.json ] || echo '{"private":true}' > "$TOOLS/package.json")
+  npm install --silent --no-audit --no-fund --prefix "$TOOLS" "binaryen@$BINARYEN_VERSION" >/dev/null
+fi
+cat > "$TOOLS/bin/wasm-opt" <<WRAP
+#!/usr/bin/env bash
+# Explicit feature flags: --all-features produces modules Chromium refuses.
+exec node "$TOOLS/node_modules/binaryen/bin/wasm-opt" \\
+  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \\
+  --enable-mutable-globals --enable-reference-types --enable-multivalue "\$@"
+WRAP
+chmod +x "$TOOLS/bin/wasm-opt"
+
+# --- 4. Sample and test media -------------------------------------------------
+bash "$ROOT/scripts/make-media.sh"
+
+# --- 5. Final check: fail loudly, never let a test skip quietly ----------------
+source "$ROOT/scripts/env.sh"
+for tool in wasm-bindgen trunk chromium chromedriver ffmpeg espeak-ng wasm-opt node; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool is still missing after setup"
+done
+[ "$have_wasm_target" = 1 ] || [ -x /usr/lib/llvm-22/bin/wasm-ld ] || die "no wasm32 linker"
+log "ready"

@@ -1,0 +1,82 @@
+//! Small form controls bound to one field of the request draft.
+
+use leptos::prelude::*;
+
+use crate::request::{Field, FieldError, RequestDraft, SadTalkerRequest};
+
+/// The draft checked for the chosen endpoint: the request to send, or every problem.
+pub type Checked = Memo<Result<SadTalkerRequest, Vec<FieldError>>>;
+
+/// The message that belongs beside `field`, if any.
+pub fn field_message(checked: Checked, field: Field) -> impl Fn() -> Option<String> + Copy {
+    move || checked.with(|v| v.as_ref().err().and_then(|errors| RequestDraft::error_for(errors, field)))
+}
+
+/// A message slot under a control; empty when all is well.
+#[component]
+pub fn FieldMessage(#[prop(into)] message: Signal<Option<String>>, field: Field) -> impl IntoView {
+    view! {
+        <p class="ths-field-error" role="alert" data-testid=format!("error-{}", field.json_name())
+            hidden=move || message.with(Option::is_none)>
+            {move || message.get().unwrap_or_default()}
+        </p>
+    }
+}
+
+/// A text input that writes what is typed straight into the draft.
+#[component]
+pub fn DraftText(
+    draft: RwSignal<RequestDraft>,
+    checked: Checked,
+    field: Field,
+    #[prop(into)] placeholder: String,
+    #[prop(into)] hint: String,
+) -> impl IntoView {
+    let id = format!("ths-{}", field.json_name());
+    let message = field_message(checked, field);
+    view! {
+        <div class="ths-field" class:ths-invalid=move || message().is_some()>
+            <label for=id.clone()>{field.label()}</label>
+            <input id=id type="url" inputmode="url" spellcheck="false" autocomplete="off"
+                data-testid=field.json_name() placeholder=placeholder
+                aria-invalid=move || message().is_some().to_string()
+                prop:value=move || draft.with(|d| d.text(field).to_string())
+                on:input=move |ev| draft.update(|d| d.set_text(field, event_target_value(&ev))) />
+            <p class="ths-hint">{hint}</p>
+            <FieldMessage message=Signal::derive(message) field />
+        </div>
+    }
+}
+
+/// A range slider and a number box for the same draft field; either one edits it.
+#[component]
+pub fn SliderNumber(
+    draft: RwSignal<RequestDraft>,
+    checked: Checked,
+    field: Field,
+    min: &'static str,
+    max: &'static str,
+    step: &'static str,
+    #[prop(into)] hint: String,
+) -> impl IntoView {
+    let id = format!("ths-{}", field.json_name());
+    let message = field_message(checked, field);
+    let value = move || draft.with(|d| d.text(field).to_string());
+    let set = move |text: String| draft.update(|d| d.set_text(field, text));
+    view! {
+        <div class="ths-field" class:ths-invalid=move || message().is_some()>
+            <label for=id.clone()>{field.label()}</label>
+            <div class="ths-slider-row">
+                <input type="range" min=min max=max step=step aria-label=format!("{} slider", field.label())
+                    data-testid=format!("{}-slider", field.json_name())
+                    prop:value=value on:input=move |ev| set(event_target_value(&ev)) />
+                <input id=id type="number" min=min max=max step=step inputmode="decimal"
+                    data-testid=field.json_name()
+                    aria-invalid=move || message().is_some().to_string()
+                    prop:value=value on:input=move |ev| set(event_target_value(&ev)) />
+            </div>
+            <p class="ths-hint">{hint}</p>
+            <FieldMessage message=Signal::derive(message) field />
+        </div>
+    }
+}

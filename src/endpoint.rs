@@ -1,0 +1,281 @@
+//! Where a request goes and which key goes with it.
+//!
+//! Three routes: the real Segmind API with the key the person typed, a proxy
+//! that adds the key on its server, or the local stand-in. Each keeps its own
+//! key field so a key is only ever sent to the endpoint it was typed for.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+pub const SEGMIND_BASE_URL: &str = "https://api.segmind.com";
+/// The key the local stand-in accepts unless it is started with another.
+pub const STAND_IN_DEFAULT_KEY: &str = "stand-in-key";
+/// Path of the one-shot endpoint, relative to a base URL.
+pub const SADTALKER_PATH: &str = "v1/sadtalker";
+/// Where the stand-in serves the sample portrait and voice the page pre-fills.
+pub const SAMPLE_PORTRAIT_PATH: &str = "samples/portrait.jpg";
+pub const SAMPLE_VOICE_PATH: &str = "samples/voice.mp3";
+
+/// The sample inputs as served by the stand-in at `origin`.
+pub fn sample_inputs(origin: &str) -> (String, String) {
+    let base = origin.trim_end_matches('/');
+    (format!("{base}/{SAMPLE_PORTRAIT_PATH}"), format!("{base}/{SAMPLE_VOICE_PATH}"))
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndpointKind {
+    /// The local stand-in: no key, no internet, no cost.
+    #[default]
+    StandIn,
+    Segmind,
+    Proxy,
+}
+
+impl EndpointKind {
+    pub const ALL: [EndpointKind; 3] = [EndpointKind::StandIn, EndpointKind::Segmind, EndpointKind::Proxy];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndpointKind::StandIn => "stand_in",
+            EndpointKind::Segmind => "segmind",
+            EndpointKind::Proxy => "proxy",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            EndpointKind::StandIn => "Local stand-in (free, offline, not the real model)",
+            EndpointKind::Segmind => "Segmind API (your key, ~$0.18 a run)",
+            EndpointKind::Proxy => "Proxy URL (key kept on your server)",
+        }
+    }
+}
+
+/// The endpoint part of the form. Keys are skipped when the settings are
+/// saved: they are secrets and are stored only on the person's explicit say.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EndpointSettings {
+    pub kind: EndpointKind,
+    pub stand_in_url: String,
+    pub proxy_url: String,
+    #[serde(skip)]
+    pub segmind_key: String,
+    #[serde(skip)]
+    pub proxy_key: String,
+    #[serde(skip)]
+    pub stand_in_key: String,
+}
+
+impl Default for EndpointSettings {
+    fn default() -> Self {
+        EndpointSettings {
+            kind: EndpointKind::default(),
+            stand_in_url: String::new(),
+            proxy_url: String::new(),
+            segmind_key: String::new(),
+            proxy_key: String::new(),
+            stand_in_key: STAND_IN_DEFAULT_KEY.to_string(),
+        }
+    }
+}
+
+/// Which endpoint control a problem belongs beside.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndpointField {
+    Key,
+    BaseUrl,
+}
+
+#[derive(Clone, Debug, PartialEq, Error)]
+pub enum EndpointError {
+    #[error("Enter your Segmind API key (from segmind.com → API keys), or switch to the proxy or the local stand-in.")]
+    MissingKey,
+    #[error("The key contains characters a header can't carry (spaces inside it, line breaks or non-ASCII); paste it again.")]
+    KeyNotHeaderSafe,
+    #[error("Enter the {0} URL, such as http://127.0.0.1:8787.")]
+    MissingBaseUrl(&'static str),
+    #[error("The {what} URL must be a full http:// or https:// URL ({reason}).")]
+    BadBaseUrl { what: &'static str, reason: String },
+    #[error("The {0} URL must not carry a user name or password: secrets never go in a URL.")]
+    CredentialsInUrl(&'static str),
+}
+
+impl EndpointError {
+    pub fn field(&self) -> EndpointField {
+        match self {
+            EndpointError::MissingKey | EndpointError::KeyNotHeaderSafe => EndpointField::Key,
+            _ => EndpointField::BaseUrl,
+        }
+    }
+}
+
+/// A checked destination: base URL (ending in `/`) and the key to send, if any.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Endpoint {
+    pub kind: EndpointKind,
+    base_url: url::Url,
+    api_key: Option<String>,
+}
+
+impl Endpoint {
+    /// Full URL of an API path such as [`SADTALKER_PATH`]; a proxy's own path prefix is kept.
+    pub fn url_of(&self, path: &str) -> String {
+        self.base_url.join(path).map(String::from).unwrap_or_else(|_| format!("{}{path}", self.base_url))
+    }
+
+    pub fn api_key(&self) -> Option<&str> {
+        self.api_key.as_deref()
+    }
+
+    pub fn base_url(&self) -> &str {
+        self.base_url.as_str()
+    }
+}
+
+impl EndpointSettings {
+    /// Checks the settings for the chosen route. `page_origin` is where the
+    /// page was served from: the stand-in serves the page, so an empty
+    /// stand-in URL means "this page's own server".
+    pub fn resolve(&self, page_origin: &str) -> Result<Endpoint, EndpointError> {
+        let (base, key) = match self.kind {
+            EndpointKind::Segmind => {
+                let key = self.segmind_key.trim();
+                if key.is_empty() {
+                    return Err(EndpointError::MissingKey);
+                }
+                (parse_base(SEGMIND_BASE_URL, "Segmind")?, Some(key))
+            }
+            EndpointKind::Proxy => {
+                let url = self.proxy_url.trim();
+                if url.is_empty() {
+                    return Err(EndpointError::MissingBaseUrl("proxy"));
+                }
+                (parse_base(url, "proxy")?, Some(self.proxy_key.trim()).filter(|k| !k.is_empty()))
+            }
+            EndpointKind::StandIn => {
+                let url = Some(self.stand_in_url.trim()).filter(|u| !u.is_empty()).unwrap_or(page_origin);
+                if url.is_empty() {
+                    return Err(EndpointError::MissingBaseUrl("stand-in"));
+                }
+                (parse_base(url, "stand-in")?, Some(self.stand_in_key.trim()).filter(|k| !k.is_empty()))
+            }
+        };
+        if let Some(key) = key {
+            if !key.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(EndpointError::KeyNotHeaderSafe);
+            }
+        }
+        Ok(Endpoint { kind: self.kind, base_url: base, api_key: key.map(str::to_string) })
+    }
+}
+
+fn parse_base(text: &str, what: &'static str) -> Result<url::Url, EndpointError> {
+    let bad = |reason: String| EndpointError::BadBaseUrl { what, reason };
+    let mut url = url::Url::parse(text).map_err(|e| match e {
+        url::ParseError::RelativeUrlWithoutBase => bad("it has no http:// or https:// at the start".into()),
+        other => bad(other.to_string()),
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad(format!("\"{}:\" is not a web address", url.scheme())));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(bad("it names no host".into()));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(EndpointError::CredentialsInUrl(what));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("a base URL has no ?query or #fragment".into()));
+    }
+    // A trailing slash makes `join` keep a proxy's path prefix.
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(kind: EndpointKind) -> EndpointSettings {
+        EndpointSettings { kind, ..EndpointSettings::default() }
+    }
+
+    #[test]
+    fn segmind_needs_a_key_and_sends_it_to_segmind_only() {
+        let mut s = settings(EndpointKind::Segmind);
+        assert_eq!(s.resolve("http://127.0.0.1:1").unwrap_err(), EndpointError::MissingKey);
+        s.segmind_key = "  sg_abc123  ".into();
+        s.proxy_url = "https://proxy.example".into();
+        let endpoint = s.resolve("http://127.0.0.1:1").expect("ok");
+        assert_eq!(endpoint.url_of(SADTALKER_PATH), "https://api.segmind.com/v1/sadtalker");
+        assert_eq!(endpoint.api_key(), Some("sg_abc123"));
+    }
+
+    #[test]
+    fn proxy_keeps_its_path_prefix_and_sends_no_key_unless_typed() {
+        let mut s = settings(EndpointKind::Proxy);
+        s.segmind_key = "sg_secret".into();
+        assert_eq!(s.resolve("").unwrap_err(), EndpointError::MissingBaseUrl("proxy"));
+        s.proxy_url = "https://example.org/api/segmind".into();
+        let endpoint = s.resolve("").expect("ok");
+        assert_eq!(endpoint.url_of(SADTALKER_PATH), "https://example.org/api/segmind/v1/sadtalker");
+        assert_eq!(endpoint.api_key(), None, "the Segmind key never goes to a proxy");
+        s.proxy_key = "proxy-token".into();
+        assert_eq!(s.resolve("").expect("ok").api_key(), Some("proxy-token"));
+    }
+
+    #[test]
+    fn stand_in_defaults_to_the_page_origin_and_its_known_key() {
+        let s = settings(EndpointKind::StandIn);
+        let endpoint = s.resolve("http://127.0.0.1:8787").expect("ok");
+        assert_eq!(endpoint.url_of(SADTALKER_PATH), "http://127.0.0.1:8787/v1/sadtalker");
+        assert_eq!(endpoint.api_key(), Some(STAND_IN_DEFAULT_KEY));
+    }
+
+    #[test]
+    fn bad_base_urls_are_refused_with_the_reason() {
+        let mut s = settings(EndpointKind::Proxy);
+        for (url, expected) in [
+            ("proxy.example.com", "no http://"),
+            ("ftp://proxy.example.com", "not a web address"),
+            ("https://user:pw@proxy.example.com", "user name or password"),
+            ("https://proxy.example.com/?key=1", "no ?query"),
+            ("javascript:alert(1)", "not a web address"),
+        ] {
+            s.proxy_url = url.into();
+            let err = s.resolve("").unwrap_err();
+            assert_eq!(err.field(), EndpointField::BaseUrl);
+            assert!(err.to_string().contains(expected), "{url}: {err}");
+        }
+    }
+
+    #[test]
+    fn keys_that_cannot_be_a_header_are_refused() {
+        let mut s = settings(EndpointKind::Segmind);
+        s.segmind_key = "abc def".into();
+        assert_eq!(s.resolve("").unwrap_err(), EndpointError::KeyNotHeaderSafe);
+        s.segmind_key = "clé".into();
+        assert_eq!(s.resolve("").unwrap_err().field(), EndpointField::Key);
+    }
+
+    #[test]
+    fn saved_settings_never_contain_a_key() {
+        let mut s = settings(EndpointKind::Segmind);
+        s.segmind_key = "sg_very_secret".into();
+        s.proxy_key = "proxy_secret".into();
+        let text = serde_json::to_string(&s).expect("json");
+        assert!(!text.contains("secret"), "{text}");
+        let back: EndpointSettings = serde_json::from_str(&text).expect("back");
+        assert_eq!(back.kind, EndpointKind::Segmind);
+        assert_eq!(back.stand_in_key, STAND_IN_DEFAULT_KEY);
+    }
+}

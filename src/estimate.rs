@@ -1,0 +1,55 @@
+//! What a run typically costs, in time and money (the provider's figures), and
+//! how the page words the wait.
+
+/// The model's typical run time, in seconds.
+pub const TYPICAL_RUN_SECS: u32 = 119;
+/// The provider's typical price of one run, in US dollars.
+pub const TYPICAL_PRICE_USD: &str = "0.18";
+
+/// `m:ss`, for the elapsed-time display.
+pub fn clock(seconds: u32) -> String {
+    format!("{}:{:02}", seconds / 60, seconds % 60)
+}
+
+/// "0:42 of a typical 1:59", and past the typical time, a reassurance.
+pub fn wait_text(elapsed_secs: u32) -> String {
+    if elapsed_secs <= TYPICAL_RUN_SECS {
+        format!("{} of a typical {}", clock(elapsed_secs), clock(TYPICAL_RUN_SECS))
+    } else {
+        format!(
+            "{}: longer than the typical {} (a cold start can add minutes); still waiting",
+            clock(elapsed_secs),
+            clock(TYPICAL_RUN_SECS)
+        )
+    }
+}
+
+/// Fraction of the typical run time, capped below 1 so the bar never claims done.
+pub fn progress_fraction(elapsed_secs: u32) -> f64 {
+    (f64::from(elapsed_secs) / f64::from(TYPICAL_RUN_SECS)).min(0.97)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_pads_seconds() {
+        assert_eq!(clock(0), "0:00");
+        assert_eq!(clock(65), "1:05");
+        assert_eq!(clock(119), "1:59");
+    }
+
+    #[test]
+    fn wait_text_before_and_after_the_typical_time() {
+        assert_eq!(wait_text(42), "0:42 of a typical 1:59");
+        assert!(wait_text(130).starts_with("2:10: longer than the typical 1:59"));
+    }
+
+    #[test]
+    fn progress_never_reaches_done_on_its_own() {
+        assert_eq!(progress_fraction(0), 0.0);
+        assert!(progress_fraction(60) > 0.5 && progress_fraction(60) < 0.51);
+        assert_eq!(progress_fraction(10_000), 0.97);
+    }
+}

@@ -1,0 +1,33 @@
+//! Talking-Head Studio: a browser studio for the hosted SadTalker model.
+//!
+//! Plain logic (host-tested): [`request`], [`endpoint`], [`api_error`],
+//! [`answer`], [`estimate`]. The network: [`transport`]. The page:
+//! [`components`].
+
+pub mod answer;
+pub mod api_error;
+pub mod components;
+pub mod endpoint;
+pub mod estimate;
+pub mod object_url;
+pub mod request;
+pub mod saved_form;
+pub mod transport;
+
+use wasm_bindgen::JsCast;
+
+/// Mounts the studio into the element with `id`, replacing the static shell
+/// the HTML shows until the wasm has arrived. Falls back to `<body>`.
+pub fn mount_into(id: &str) {
+    let element = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+    match element {
+        Some(element) => {
+            element.set_inner_html("");
+            leptos::mount::mount_to(element, components::App).forget();
+        }
+        None => leptos::mount::mount_to_body(components::App),
+    }
+}
