@@ -1,3 +1,45 @@
 #!/usr/bin/env bash
-# Makes the sample portrait and voice clip (and test media) from packages.
-echo "[media] TODO"
+# Makes the sample portrait and voice clip, and the test media, from packages
+# (see ../shared/TOOLCHAIN.md §6). Outputs go to media/generated/ (not
+# committed); a second run only checks they are there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=media/generated
+CACHE=.tools/media-cache
+mkdir -p "$OUT" "$CACHE"
+
+say() { printf '[media] %s\n' "$*" >&2; }
+
+# A real portrait: the NASA astronaut photo shipped with scikit-image (public domain).
+if [ ! -s "$OUT/portrait.jpg" ]; then
+  if [ ! -s "$CACHE/astronaut.png" ]; then
+    say "fetching scikit-image's astronaut photo from PyPI"
+    python3 -m pip download -q --no-deps --dest "$CACHE/wheel" scikit-image
+    python3 - "$CACHE" <<'PY'
+import glob, sys, zipfile
+cache = sys.argv[1]
+wheel = sorted(glob.glob(f"{cache}/wheel/scikit_image-*.whl"))[-1]
+with zipfile.ZipFile(wheel) as z:
+    open(f"{cache}/astronaut.png", "wb").write(z.read("skimage/data/astronaut.png"))
+PY
+  fi
+  ffmpeg -hide_banner -loglevel error -y -i "$CACHE/astronaut.png" -q:v 4 "$OUT/portrait.jpg"
+fi
+
+# Real speech from espeak-ng, as WAV and MP3 (the two forms the model takes).
+if [ ! -s "$OUT/voice.mp3" ] || [ ! -s "$OUT/voice.wav" ]; then
+  say "speaking the sample voice clip"
+  espeak-ng -s 150 -w "$OUT/voice.wav" "Hello! This is the talking head studio. Give it a portrait and a voice, and it makes a video of that face speaking."
+  ffmpeg -hide_banner -loglevel error -y -i "$OUT/voice.wav" -c:a libmp3lame -b:a 64k "$OUT/voice.mp3"
+fi
+
+# A silent clip and a file that is not an image, for the refusal tests.
+[ -s "$OUT/silence.wav" ] || ffmpeg -hide_banner -loglevel error -y -f lavfi -i anullsrc=r=16000:cl=mono -t 3 "$OUT/silence.wav"
+if [ ! -s "$OUT/not-an-image.pdf" ]; then
+  printf '%%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%%%EOF\n' > "$OUT/not-an-image.pdf"
+fi
+
+for f in portrait.jpg voice.mp3 voice.wav silence.wav not-an-image.pdf; do
+  [ -s "$OUT/$f" ] || { say "ERROR: $OUT/$f was not made"; exit 1; }
+done
+say "media ready in $OUT"

@@ -65,6 +65,9 @@ pub fn video_mime(first_bytes: &[u8]) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    // The same tests run in headless Chromium: `cargo test --target wasm32-unknown-unknown --lib`.
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn content_type_decides_the_form() {

@@ -226,6 +226,9 @@ fn truncate_chars(text: &str, limit: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    // The same tests run in headless Chromium: `cargo test --target wasm32-unknown-unknown --lib`.
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn each_documented_status_has_its_own_kind_and_next_step() {

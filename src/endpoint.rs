@@ -204,6 +204,9 @@ fn parse_base(text: &str, what: &'static str) -> Result<url::Url, EndpointError>
 #[cfg(test)]
 mod tests {
     use super::*;
+    // The same tests run in headless Chromium: `cargo test --target wasm32-unknown-unknown --lib`.
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn settings(kind: EndpointKind) -> EndpointSettings {
         EndpointSettings { kind, ..EndpointSettings::default() }

@@ -32,6 +32,9 @@ pub fn progress_fraction(elapsed_secs: u32) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    // The same tests run in headless Chromium: `cargo test --target wasm32-unknown-unknown --lib`.
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn clock_pads_seconds() {

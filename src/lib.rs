@@ -16,6 +16,9 @@ pub mod transport;
 
 use wasm_bindgen::JsCast;
 
+#[cfg(all(test, target_arch = "wasm32"))]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
 /// Mounts the studio into the element with `id`, replacing the static shell
 /// the HTML shows until the wasm has arrived. Falls back to `<body>`.
 pub fn mount_into(id: &str) {

@@ -412,6 +412,9 @@ fn parse_image_size(raw: &str) -> Result<ImageSize, FieldError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    // The same tests run in headless Chromium: `cargo test --target wasm32-unknown-unknown --lib`.
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn valid_draft() -> RequestDraft {
         RequestDraft {

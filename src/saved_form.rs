@@ -42,6 +42,9 @@ impl SavedForm {
 #[cfg(test)]
 mod tests {
     use super::*;
+    // The same tests run in headless Chromium: `cargo test --target wasm32-unknown-unknown --lib`.
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
     use crate::endpoint::EndpointKind;
 
     #[test]

@@ -1,0 +1,295 @@
+//! A local stand-in for the Segmind SadTalker API (../shared/API.md).
+//!
+//! It keeps the contract — paths, the `x-api-key` check, 400s that name the
+//! field, the documented error codes on demand, CORS for pages on this
+//! machine — and answers with a real H.264/AAC MP4 made by ffmpeg from the
+//! request's own portrait and voice. It does not animate a face, and says so
+//! in every answer's `x-stand-in` header.
+//!
+//! Test hooks (not part of the real API), all under `/_stand-in/`:
+//! - `POST /_stand-in/fail-next` with [`Failure`] as JSON: the next API
+//!   request(s) get that status and body kind.
+//! - `GET /_stand-in/requests`: what the stand-in has seen ([`SeenRequest`]).
+//! - The header `x-stand-in-fail: <status>` (optionally `x-stand-in-fail-body:
+//!   json|text|html`) fails just that request; `x-stand-in-delay-ms` sets its wait.
+
+mod failure;
+mod inputs;
+mod render;
+mod validate;
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine;
+use serde::Serialize;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::services::ServeDir;
+
+pub use failure::{BodyKind, Failure};
+
+/// The key the stand-in accepts unless told otherwise (the page knows it too).
+pub const DEFAULT_KEY: &str = "stand-in-key";
+/// Largest request body accepted: two inline inputs of ~20 MB as base64.
+pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+/// The value of the `x-stand-in` header on every answer.
+pub const STAND_IN_NOTICE: &str = "local stand-in; not the Segmind API; the face is not animated";
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The only `x-api-key` accepted.
+    pub api_key: String,
+    /// How long a successful run waits before answering (the real one takes ~119 s).
+    pub delay: Duration,
+    /// The built page (Trunk's `dist/`), served at `/` when given.
+    pub static_dir: Option<PathBuf>,
+    /// Sample media, served at `/samples/`.
+    pub samples_dir: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config { api_key: DEFAULT_KEY.into(), delay: Duration::from_millis(1500), static_dir: None, samples_dir: None }
+    }
+}
+
+/// One API request as the stand-in saw it; keys are never recorded, only whether one came.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct SeenRequest {
+    pub method: String,
+    pub path: String,
+    pub had_key: bool,
+    pub status: u16,
+    pub body_bytes: usize,
+}
+
+struct AppState {
+    config: Config,
+    seen: Mutex<Vec<SeenRequest>>,
+    failures: Mutex<VecDeque<Failure>>,
+    http: reqwest::Client,
+    credits: Mutex<f64>,
+}
+
+impl AppState {
+    fn record(&self, method: &str, path: &str, had_key: bool, status: StatusCode, body_bytes: usize) {
+        if let Ok(mut seen) = self.seen.lock() {
+            seen.push(SeenRequest { method: method.into(), path: path.into(), had_key, status: status.as_u16(), body_bytes });
+        }
+    }
+}
+
+/// A stand-in listening in the background.
+pub struct Running {
+    pub addr: SocketAddr,
+    state: Arc<AppState>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// What the stand-in has seen so far.
+    pub fn seen(&self) -> Vec<SeenRequest> {
+        self.state.seen.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Queues a failure for the next API request.
+    pub fn fail_next(&self, failure: Failure) {
+        if let Ok(mut failures) = self.state.failures.lock() {
+            failures.push_back(failure);
+        }
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+/// Binds `addr` (port 0 picks a free one) and serves until stopped.
+pub async fn start(config: Config, addr: SocketAddr) -> std::io::Result<Running> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .map_err(std::io::Error::other)?;
+    let state = Arc::new(AppState {
+        config,
+        seen: Mutex::default(),
+        failures: Mutex::default(),
+        http,
+        credits: Mutex::new(100.0),
+    });
+    let app = router(state.clone());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let server = axum::serve(listener, app).with_graceful_shutdown(async {
+            let _ = rx.await;
+        });
+        if let Err(e) = server.await {
+            eprintln!("stand-in: server stopped: {e}");
+        }
+    });
+    Ok(Running { addr, state, shutdown: Some(tx), task })
+}
+
+fn router(state: Arc<AppState>) -> Router {
+    let mut app = Router::new()
+        .route("/v1/sadtalker", post(sadtalker))
+        .route("/v1/get-user-credits", get(user_credits))
+        .route("/_stand-in/fail-next", post(queue_failure))
+        .route("/_stand-in/requests", get(seen_requests))
+        .route("/health", get(|| async { "ok" }));
+    if let Some(dir) = &state.config.samples_dir {
+        app = app.nest_service("/samples", ServeDir::new(dir));
+    }
+    if let Some(dir) = &state.config.static_dir {
+        app = app.fallback_service(ServeDir::new(dir));
+    }
+    app.layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES)).layer(cors()).with_state(state)
+}
+
+/// Pages served from this machine (any port) may call the stand-in.
+fn cors() -> CorsLayer {
+    let expose = ["x-remaining-credits", "x-credits-consumed", "x-stand-in", "retry-after"].map(HeaderName::from_static);
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::predicate(|origin: &HeaderValue, _| is_local_origin(origin.as_bytes())))
+        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+        .allow_headers(tower_http::cors::AllowHeaders::mirror_request())
+        .expose_headers(expose)
+        .max_age(Duration::from_secs(600))
+}
+
+fn is_local_origin(origin: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(origin) else { return false };
+    let Ok(url) = url::Url::parse(text) else { return false };
+    matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"))
+}
+
+fn json_error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(serde_json::json!({ "error": message.into() }))).into_response()
+}
+
+/// Adds the headers every answer from the stand-in carries.
+fn marked(mut response: Response, state: &AppState) -> Response {
+    let headers = response.headers_mut();
+    headers.insert("x-stand-in", HeaderValue::from_static(STAND_IN_NOTICE));
+    if let Ok(credits) = state.credits.lock() {
+        if let Ok(value) = HeaderValue::from_str(&format!("{:.3}", *credits)) {
+            headers.insert("x-remaining-credits", value);
+        }
+    }
+    response
+}
+
+async fn sadtalker(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
+    let key = headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::trim);
+    let response = run_sadtalker(&state, key, &headers, &body).await;
+    state.record("POST", "/v1/sadtalker", key.is_some(), response.status(), body.len());
+    marked(response, &state)
+}
+
+async fn run_sadtalker(state: &AppState, key: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Response {
+    match key {
+        None | Some("") => return json_error(StatusCode::UNAUTHORIZED, "Missing API key: send it in the x-api-key header"),
+        Some(k) if k != state.config.api_key => return json_error(StatusCode::UNAUTHORIZED, "Invalid API key"),
+        Some(_) => {}
+    }
+    let queued = state.failures.lock().ok().and_then(|mut f| f.pop_front());
+    if let Some(failure) = queued.or_else(|| Failure::from_headers(headers)) {
+        return failure.into_response();
+    }
+    let request = match validate::parse(body) {
+        Ok(request) => request,
+        Err(message) => return json_error(StatusCode::BAD_REQUEST, message),
+    };
+    let delay = headers
+        .get("x-stand-in-delay-ms")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .map_or(state.config.delay, Duration::from_millis);
+    tokio::time::sleep(delay).await;
+
+    let image = match inputs::load(&state.http, "input_image", &request.input_image).await {
+        Ok(bytes) => bytes,
+        Err(message) => return json_error(StatusCode::BAD_REQUEST, message),
+    };
+    let audio = match inputs::load(&state.http, "input_audio", &request.input_audio).await {
+        Ok(bytes) => bytes,
+        Err(message) => return json_error(StatusCode::BAD_REQUEST, message),
+    };
+    let video = match render::talking_video(&image, &audio, request.image_size).await {
+        Ok(video) => video,
+        Err(render::RenderError::BadInput { field, detail }) => {
+            return json_error(StatusCode::BAD_REQUEST, format!("{field} could not be decoded: {detail}"))
+        }
+        Err(e) => return json_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    };
+    if let Ok(mut credits) = state.credits.lock() {
+        *credits -= 0.184;
+    }
+    let mut response = if request.base64 {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(&video);
+        Json(serde_json::json!({ "video": encoded, "status": "Success" })).into_response()
+    } else {
+        ([(header::CONTENT_TYPE, "video/mp4")], video).into_response()
+    };
+    response.headers_mut().insert("x-credits-consumed", HeaderValue::from_static("0.184"));
+    response
+}
+
+async fn user_credits(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let key = headers.get("x-api-key").and_then(|v| v.to_str().ok());
+    let response = if key != Some(state.config.api_key.as_str()) {
+        json_error(StatusCode::UNAUTHORIZED, "Invalid API key")
+    } else {
+        let credits = state.credits.lock().map(|c| *c).unwrap_or_default();
+        Json(serde_json::json!({ "credits": credits, "free-credits": 0.0 })).into_response()
+    };
+    state.record("GET", "/v1/get-user-credits", key.is_some(), response.status(), 0);
+    marked(response, &state)
+}
+
+async fn queue_failure(State(state): State<Arc<AppState>>, Json(failure): Json<Failure>) -> StatusCode {
+    let count = failure.count.unwrap_or(1).max(1);
+    if let Ok(mut failures) = state.failures.lock() {
+        failures.extend(std::iter::repeat_n(failure, count as usize));
+    }
+    StatusCode::NO_CONTENT
+}
+
+async fn seen_requests(State(state): State<Arc<AppState>>) -> Json<Vec<SeenRequest>> {
+    Json(state.seen.lock().map(|s| s.clone()).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_this_machines_origins_are_allowed() {
+        assert!(is_local_origin(b"http://127.0.0.1:8080"));
+        assert!(is_local_origin(b"http://localhost:3000"));
+        assert!(is_local_origin(b"http://[::1]:9000"));
+        assert!(!is_local_origin(b"https://evil.example"));
+        assert!(!is_local_origin(b"http://127.0.0.1.evil.example"));
+        assert!(!is_local_origin(b"null"));
+    }
+}

@@ -1,0 +1,99 @@
+//! Documented error answers on demand, in the body forms real servers use.
+
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+/// How the error body is written: the provider's JSON, a plain-text
+/// answer, or a gateway's HTML page.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum BodyKind {
+    #[default]
+    Json,
+    Text,
+    Html,
+}
+
+/// A failure to answer with instead of a video.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct Failure {
+    pub status: u16,
+    #[serde(default)]
+    pub body: BodyKind,
+    /// Overrides the usual message for this status.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// Sent as `Retry-After` (seconds), typically with 429.
+    #[serde(default)]
+    pub retry_after: Option<u32>,
+    /// How many requests in a row fail this way (default 1).
+    #[serde(default)]
+    pub count: Option<u32>,
+}
+
+impl Failure {
+    pub fn new(status: u16, body: BodyKind) -> Self {
+        Failure { status, body, message: None, retry_after: None, count: None }
+    }
+
+    /// `x-stand-in-fail: 429` and optionally `x-stand-in-fail-body: html`.
+    pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
+        let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+        let status = text("x-stand-in-fail")?.parse().ok()?;
+        let body = match text("x-stand-in-fail-body") {
+            Some("text") => BodyKind::Text,
+            Some("html") => BodyKind::Html,
+            _ => BodyKind::Json,
+        };
+        let retry_after = text("x-stand-in-retry-after").and_then(|v| v.parse().ok());
+        Some(Failure { retry_after, ..Failure::new(status, body) })
+    }
+
+    /// The provider's wording for each documented status.
+    fn default_message(status: u16) -> &'static str {
+        match status {
+            400 => "Invalid parameters or request format",
+            401 => "Invalid API key",
+            403 => "Insufficient permissions for this model",
+            404 => "Model or endpoint not found",
+            406 => "Not enough credits",
+            429 => "Rate limit exceeded",
+            500 => "Internal server error",
+            502 => "Bad gateway: the model is temporarily unavailable",
+            504 => "Gateway timeout",
+            _ => "Error",
+        }
+    }
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let message = self.message.unwrap_or_else(|| Self::default_message(self.status).to_string());
+        let mut response = match self.body {
+            BodyKind::Json => (status, axum::Json(serde_json::json!({ "error": message }))).into_response(),
+            BodyKind::Text => (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message).into_response(),
+            BodyKind::Html => {
+                let page = format!(
+                    "<!DOCTYPE html><html><head><title>{code} {reason}</title><style>body{{font:14px serif}}</style></head>\
+                     <body><h1>{code} {reason}</h1><p>{message}</p><hr><address>stand-in gateway</address></body></html>",
+                    code = status.as_u16(),
+                    reason = status.canonical_reason().unwrap_or(""),
+                    message = html_escape(&message),
+                );
+                (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
+            }
+        };
+        if let Some(seconds) = self.retry_after {
+            if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+        }
+        response
+    }
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
