@@ -3,7 +3,8 @@
 # machine of this project's kind (see ../shared/TOOLCHAIN.md for why each step
 # is the way it is). Idempotent: a second run only checks and returns quickly.
 #
-# After it, `source scripts/env.sh` gives the environment for wasm builds.
+# After it, `source scripts/env.sh` puts the tools on PATH, and
+# `source scripts/wasm-env.sh` sets up the compiler for wasm32 builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -39,7 +40,6 @@ if [ "${#apt_pkgs[@]}" -gt 0 ]; then
   need_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive need_root apt-get install -y -qq --no-install-recommends "${apt_pkgs[@]}" >/dev/null
 fi
-echo "$have_wasm_target" > "$ROOT/.tools-wasm-target" 2>/dev/null || true
 
 # --- 2. wasm-bindgen CLI and Trunk (host toolchain builds them) --------------
 export PATH="$HOME/.cargo/bin:$PATH"

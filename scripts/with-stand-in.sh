@@ -9,7 +9,7 @@ if printf '%s\n' "$@" | grep -qx -- '--'; then
   while [ "$1" != "--" ]; do flags+=("$1"); shift; done
   shift
 fi
-cargo build -q -p stand-in
+[ -x target/debug/stand-in ] || { echo "build the stand-in first: cargo build -p stand-in" >&2; exit 1; }
 log=$(mktemp)
 target/debug/stand-in --port 0 --delay-ms 200 --samples-dir media/generated "${flags[@]}" >"$log" 2>&1 &
 pid=$!

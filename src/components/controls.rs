@@ -70,7 +70,9 @@ pub fn SliderNumber(
                 <input type="range" min=min max=max step=step aria-label=format!("{} slider", field.label())
                     data-testid=format!("{}-slider", field.json_name())
                     prop:value=value on:input=move |ev| set(event_target_value(&ev)) />
-                <input id=id type="number" min=min max=max step=step inputmode="decimal"
+                // Text, not type="number": a number box reports "" for a half-typed "1.",
+                // which would wipe what the person is typing when echoed back.
+                <input id=id type="text" inputmode="decimal" autocomplete="off" class="ths-number"
                     data-testid=field.json_name()
                     aria-invalid=move || message().is_some().to_string()
                     prop:value=value on:input=move |ev| set(event_target_value(&ev)) />

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Sets up a bare machine and runs every test:
+#   host unit tests (app logic and stand-in), the page built for release,
+#   the same unit tests plus transport tests in headless Chromium (against a
+#   stand-in on a free port), and end-to-end tests of the built page over WebDriver.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+step() { printf '\n=== %s ===\n' "$*"; }
+
+step "setup"
+bash scripts/setup.sh
+source scripts/env.sh
+
+step "host unit tests"
+cargo test --workspace --lib --bins
+cargo build -q -p stand-in
+
+step "release build of the page"
+bash scripts/build.sh
+
+step "browser tests (wasm-bindgen-test in headless Chromium)"
+( source scripts/wasm-env.sh; bash scripts/with-stand-in.sh cargo test --target wasm32-unknown-unknown -p talking-head-studio )
+
+step "end-to-end tests (WebDriver, real Chromium, built page)"
+cargo test -p talking-head-studio --test e2e
+
+step "all tests passed"

@@ -1,0 +1,236 @@
+//! End to end in real Chromium over WebDriver: the built page (`dist/`)
+//! served by the stand-in, filled in and used as a person would.
+//!
+//! Needs `trunk build --release` first and chromedriver (scripts/test.sh does both).
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn repo_path(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port on 127.0.0.1")
+}
+
+/// The stand-in serving the built page and the samples, on a free port.
+async fn start_stand_in() -> stand_in::Running {
+    let dist = repo_path("dist");
+    assert!(dist.join("index.html").is_file(), "dist/ is missing: run `trunk build --release` first (scripts/test.sh does)");
+    let samples = repo_path("media/generated");
+    assert!(samples.join("portrait.jpg").is_file(), "sample media missing: run scripts/make-media.sh (scripts/setup.sh does)");
+    let config = stand_in::Config {
+        delay: Duration::from_millis(800),
+        static_dir: Some(dist),
+        samples_dir: Some(samples),
+        ..stand_in::Config::default()
+    };
+    stand_in::start(config, SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await.expect("stand-in starts")
+}
+
+/// A chromedriver process and a headless Chromium session driven through it.
+struct Browser {
+    client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    async fn start() -> Browser {
+        let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+        let port = free_port();
+        let driver = Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {chromedriver} ({e}): run scripts/setup.sh"));
+        let profile = tempfile::tempdir().expect("profile dir");
+        let capabilities = json!({
+            "goog:chromeOptions": {
+                "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update", "--no-first-run",
+                    "--disable-sync", "--disable-quic", "--window-size=1000,1400",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }
+        });
+        let capabilities = match capabilities {
+            Value::Object(map) => map,
+            _ => unreachable!("a JSON object literal"),
+        };
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + WAIT;
+        let client = loop {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector).capabilities(capabilities.clone()).connect(&url).await {
+                Ok(client) => break client,
+                Err(e) if Instant::now() > deadline => panic!("chromedriver at {url} did not accept a session: {e}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        };
+        Browser { client, driver, _profile: profile }
+    }
+
+    async fn stop(mut self) {
+        let _ = self.client.close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+
+    fn testid(id: &str) -> String {
+        format!("[data-testid=\"{id}\"]")
+    }
+
+    async fn find(&self, id: &str) -> fantoccini::elements::Element {
+        self.client.wait().at_most(WAIT).for_element(Locator::Css(&Self::testid(id))).await.unwrap_or_else(|e| panic!("{id}: {e}"))
+    }
+
+    /// Clears a field and types into it, key by key, as a person would.
+    async fn type_into(&self, id: &str, text: &str) {
+        let field = self.find(id).await;
+        field.clear().await.unwrap_or_else(|e| panic!("clear {id}: {e}"));
+        field.send_keys(text).await.unwrap_or_else(|e| panic!("type into {id}: {e}"));
+    }
+
+    async fn click(&self, id: &str) {
+        self.find(id).await.click().await.unwrap_or_else(|e| panic!("click {id}: {e}"));
+    }
+
+    async fn value(&self, id: &str) -> String {
+        self.find(id).await.prop("value").await.ok().flatten().unwrap_or_default()
+    }
+
+    async fn js(&self, script: &str) -> Value {
+        self.client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// Polls `script` until it returns true.
+    async fn wait_until(&self, what: &str, script: &str) {
+        let deadline = Instant::now() + WAIT;
+        while self.js(script).await != Value::Bool(true) {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn filled_form_generates_a_video_that_plays() {
+    let stand_in = start_stand_in().await;
+    let browser = Browser::start().await;
+    browser.client.goto(&stand_in.url()).await.expect("page loads");
+
+    // The page pre-fills the stand-in's samples; the person edits the rest.
+    browser.find("stand-in-label").await;
+    let portrait = format!("{}/samples/portrait.jpg", stand_in.url());
+    assert_eq!(browser.value("input_image").await, portrait, "sample portrait pre-filled");
+    browser.type_into("input_image", &portrait).await;
+    browser.type_into("input_audio", &format!("{}/samples/voice.mp3", stand_in.url())).await;
+    browser.type_into("pose_style", "7").await;
+    browser.type_into("expression_scale", "1.8").await;
+    browser.find("preprocess").await.select_by_value("crop").await.expect("select crop");
+    browser.click("image_size-512").await;
+    browser.click("generate").await;
+    if std::env::var("E2E_DEBUG").is_ok() {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        eprintln!("{}", browser.js("return document.body.innerText + '\\n' + (window.__errs||[]).join('\\n');").await);
+    }
+
+    browser.find("progress").await;
+    browser.find("cancel").await;
+    let video = Browser::testid("result-video");
+    browser.wait_until("the video to have data", &format!("const v = document.querySelector('{video}'); return !!v && v.readyState >= 2;")).await;
+    let width = browser.js(&format!("return document.querySelector('{video}').videoWidth;")).await;
+    assert_eq!(width, json!(512), "videoWidth equals the chosen image_size");
+    let t0 = browser.js(&format!("return document.querySelector('{video}').currentTime;")).await.as_f64().unwrap_or(0.0);
+    browser
+        .wait_until("playback to advance", &format!("return document.querySelector('{video}').currentTime > {t0} + 0.3;"))
+        .await;
+    let src = browser.js(&format!("return document.querySelector('{video}').src;")).await;
+    assert!(src.as_str().is_some_and(|s| s.starts_with("blob:")), "{src}");
+    let settings = browser.find("result-settings").await.text().await.unwrap_or_default();
+    assert!(settings.contains("pose_style 7") && settings.contains("preprocess crop") && settings.contains("image_size 512"), "{settings}");
+
+    let seen = stand_in.seen();
+    assert_eq!(seen.len(), 1, "exactly one API request: {seen:?}");
+    assert!(seen[0].had_key && seen[0].status == 200, "{seen:?}");
+
+    browser.stop().await;
+    stand_in.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_key_is_explained_and_every_input_is_kept() {
+    let stand_in = start_stand_in().await;
+    let browser = Browser::start().await;
+    browser.client.goto(&stand_in.url()).await.expect("page loads");
+
+    browser.type_into("stand-in-key", "not-the-right-key").await;
+    browser.type_into("pose_style", "12").await;
+    browser.type_into("expression_scale", "2.5").await;
+    browser.click("enhancer").await;
+    let portrait_before = browser.value("input_image").await;
+    browser.click("generate").await;
+
+    let failure = browser.find("failure").await;
+    assert_eq!(failure.attr("data-kind").await.ok().flatten().as_deref(), Some("unauthorized"));
+    let text = failure.text().await.unwrap_or_default();
+    assert!(text.contains("401") && text.contains("Re-enter the API key"), "{text}");
+    assert!(text.contains("Invalid API key"), "the server's own words are shown: {text}");
+
+    assert_eq!(browser.value("stand-in-key").await, "not-the-right-key");
+    assert_eq!(browser.value("pose_style").await, "12");
+    assert_eq!(browser.value("expression_scale").await, "2.5");
+    assert_eq!(browser.value("input_image").await, portrait_before);
+    assert_eq!(browser.js("return document.querySelector('[data-testid=enhancer]').checked;").await, json!(false));
+
+    // A reload keeps the form but not the key.
+    browser.client.refresh().await.expect("reload");
+    browser.find("generate").await;
+    assert_eq!(browser.value("pose_style").await, "12");
+    assert_eq!(browser.value("expression_scale").await, "2.5");
+    assert_eq!(browser.value("stand-in-key").await, stand_in::DEFAULT_KEY, "a typed key is not stored");
+    let stored = browser.js("return JSON.stringify(Object.assign({}, localStorage));").await;
+    assert!(!stored.as_str().unwrap_or_default().contains("not-the-right-key"), "{stored}");
+
+    browser.stop().await;
+    stand_in.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn invalid_fields_block_generate_with_a_message_beside_each() {
+    let stand_in = start_stand_in().await;
+    let browser = Browser::start().await;
+    browser.client.goto(&stand_in.url()).await.expect("page loads");
+
+    browser.type_into("input_audio", "javascript:alert(1)").await;
+    browser.type_into("pose_style", "46").await;
+    let pose_error = browser.find("error-pose_style").await.text().await.unwrap_or_default();
+    assert!(pose_error.contains("0 to 45"), "{pose_error}");
+    let audio_error = browser.find("error-input_audio").await.text().await.unwrap_or_default();
+    assert!(audio_error.contains("\"javascript:\" is not allowed"), "{audio_error}");
+    assert_eq!(browser.find("generate").await.attr("disabled").await.ok().flatten().is_some(), true, "Generate is disabled");
+
+    browser.type_into("pose_style", "45").await;
+    browser.type_into("input_audio", &format!("{}/samples/voice.mp3", stand_in.url())).await;
+    browser.wait_until("Generate to be enabled", "return !document.querySelector('[data-testid=generate]').disabled;").await;
+    assert!(stand_in.seen().is_empty(), "nothing was sent while the form was invalid");
+
+    browser.stop().await;
+    stand_in.stop().await;
+}
