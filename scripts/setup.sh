@@ -21,10 +21,12 @@ need_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # --- 1. Debian packages ------------------------------------------------------
 apt_pkgs=()
+# rustup's wasm32 target and std source (the release page rebuilds std for
+# size) where rustup can fetch them; otherwise Debian's rustc-web, which has both.
 have_wasm_target=0
-if command -v rustup >/dev/null 2>&1 && rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
-  have_wasm_target=1
-elif command -v rustup >/dev/null 2>&1 && rustup target add wasm32-unknown-unknown >/dev/null 2>&1; then
+if command -v rustup >/dev/null 2>&1 \
+   && rustup target add wasm32-unknown-unknown >/dev/null 2>&1 \
+   && rustup component add rust-src >/dev/null 2>&1; then
   have_wasm_target=1
 fi
 if [ "$have_wasm_target" = 0 ]; then

@@ -7,6 +7,8 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::web_url::{self, UrlProblem};
+
 pub const SEGMIND_BASE_URL: &str = "https://api.segmind.com";
 /// The key the local stand-in accepts unless it is started with another.
 pub const STAND_IN_DEFAULT_KEY: &str = "stand-in-key";
@@ -119,14 +121,15 @@ impl EndpointError {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Endpoint {
     pub kind: EndpointKind,
-    base_url: url::Url,
+    /// Normalised, ending in `/`, without query or fragment.
+    base_url: String,
     api_key: Option<String>,
 }
 
 impl Endpoint {
     /// Full URL of an API path such as [`SADTALKER_PATH`]; a proxy's own path prefix is kept.
     pub fn url_of(&self, path: &str) -> String {
-        self.base_url.join(path).map(String::from).unwrap_or_else(|_| format!("{}{path}", self.base_url))
+        format!("{}{}", self.base_url, path.trim_start_matches('/'))
     }
 
     pub fn api_key(&self) -> Option<&str> {
@@ -134,7 +137,7 @@ impl Endpoint {
     }
 
     pub fn base_url(&self) -> &str {
-        self.base_url.as_str()
+        &self.base_url
     }
 }
 
@@ -175,30 +178,30 @@ impl EndpointSettings {
     }
 }
 
-fn parse_base(text: &str, what: &'static str) -> Result<url::Url, EndpointError> {
+fn parse_base(text: &str, what: &'static str) -> Result<String, EndpointError> {
     let bad = |reason: String| EndpointError::BadBaseUrl { what, reason };
-    let mut url = url::Url::parse(text).map_err(|e| match e {
-        url::ParseError::RelativeUrlWithoutBase => bad("it has no http:// or https:// at the start".into()),
-        other => bad(other.to_string()),
+    let url = web_url::parse(text).map_err(|problem| match problem {
+        UrlProblem::Relative => bad("it has no http:// or https:// at the start".into()),
+        UrlProblem::Invalid => bad("this one is not well formed".into()),
     })?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(bad(format!("\"{}:\" is not a web address", url.scheme())));
+    if !matches!(url.scheme.as_str(), "http" | "https") {
+        return Err(bad(format!("\"{}:\" is not a web address", url.scheme)));
     }
-    if url.host_str().is_none_or(str::is_empty) {
+    if url.host.is_empty() {
         return Err(bad("it names no host".into()));
     }
-    if !url.username().is_empty() || url.password().is_some() {
+    if url.has_credentials {
         return Err(EndpointError::CredentialsInUrl(what));
     }
-    if url.query().is_some() || url.fragment().is_some() {
+    if url.has_query_or_fragment {
         return Err(bad("a base URL has no ?query or #fragment".into()));
     }
-    // A trailing slash makes `join` keep a proxy's path prefix.
-    if !url.path().ends_with('/') {
-        let path = format!("{}/", url.path());
-        url.set_path(&path);
+    // A trailing slash keeps a proxy's own path prefix in front of API paths.
+    let mut base = url.href;
+    if !base.ends_with('/') {
+        base.push('/');
     }
-    Ok(url)
+    Ok(base)
 }
 
 #[cfg(test)]

@@ -24,9 +24,9 @@ pub fn wait_text(elapsed_secs: u32) -> String {
     }
 }
 
-/// Fraction of the typical run time, capped below 1 so the bar never claims done.
-pub fn progress_fraction(elapsed_secs: u32) -> f64 {
-    (f64::from(elapsed_secs) / f64::from(TYPICAL_RUN_SECS)).min(0.97)
+/// Percent of the typical run time, capped below 100 so the bar never claims done.
+pub fn progress_percent(elapsed_secs: u32) -> u32 {
+    (elapsed_secs.saturating_mul(100) / TYPICAL_RUN_SECS).min(97)
 }
 
 #[cfg(test)]
@@ -51,8 +51,8 @@ mod tests {
 
     #[test]
     fn progress_never_reaches_done_on_its_own() {
-        assert_eq!(progress_fraction(0), 0.0);
-        assert!(progress_fraction(60) > 0.5 && progress_fraction(60) < 0.51);
-        assert_eq!(progress_fraction(10_000), 0.97);
+        assert_eq!(progress_percent(0), 0);
+        assert_eq!(progress_percent(60), 50);
+        assert_eq!(progress_percent(10_000), 97);
     }
 }

@@ -13,6 +13,7 @@ pub mod object_url;
 pub mod request;
 pub mod saved_form;
 pub mod transport;
+pub mod web_url;
 
 use wasm_bindgen::JsCast;
 

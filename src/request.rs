@@ -11,6 +11,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize, Serializer};
 use thiserror::Error;
 
+use crate::web_url::{self, UrlProblem};
+
 /// Documented bounds and defaults (../shared/API.md).
 pub const POSE_STYLE_MIN: i64 = 0;
 pub const POSE_STYLE_MAX: i64 = 45;
@@ -18,6 +20,8 @@ pub const POSE_STYLE_DEFAULT: u8 = 4;
 pub const EXPRESSION_SCALE_MIN: f64 = 1.0;
 pub const EXPRESSION_SCALE_MAX: f64 = 3.0;
 pub const EXPRESSION_SCALE_DEFAULT: f64 = 1.4;
+/// The same default as the form shows it (no float formatting in the page).
+const EXPRESSION_SCALE_DEFAULT_TEXT: &str = "1.4";
 
 /// Each field of the body, for attaching messages to the right control.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -164,6 +168,25 @@ impl SadTalkerRequest {
         // Serialising plain strings, integers, finite floats and bools cannot fail.
         serde_json::to_string(self).unwrap_or_default()
     }
+
+    /// The settings in one line, as shown beside a result.
+    pub fn summary(&self) -> String {
+        format!(
+            "pose_style {} · expression_scale {} · preprocess {} · image_size {} · enhancer {}",
+            self.pose_style,
+            // serde_json's shortest float text; keeps core's float formatting out of the page.
+            serde_json::Value::from(self.expression_scale),
+            self.preprocess.as_str(),
+            self.image_size.pixels(),
+            if self.enhancer { "on" } else { "off" }
+        )
+    }
+
+    /// A download name that says what made the file: `talking-head_2026-11-25_pose7_scale1.8_512px.mp4`.
+    pub fn file_name(&self, date: &str) -> String {
+        let scale = serde_json::Value::from(self.expression_scale).to_string();
+        format!("talking-head_{date}_pose{}_scale{scale}_{}_{}px.mp4", self.pose_style, self.preprocess.as_str(), self.image_size.pixels())
+    }
 }
 
 /// The form as entered: numbers stay text so a half-typed value is kept as is.
@@ -187,7 +210,7 @@ impl Default for RequestDraft {
             input_image: String::new(),
             input_audio: String::new(),
             pose_style: POSE_STYLE_DEFAULT.to_string(),
-            expression_scale: EXPRESSION_SCALE_DEFAULT.to_string(),
+            expression_scale: EXPRESSION_SCALE_DEFAULT_TEXT.to_string(),
             preprocess: Preprocess::default().as_str().to_string(),
             image_size: ImageSize::default().pixels().to_string(),
             enhancer: true,
@@ -305,23 +328,9 @@ fn keep<T>(errors: &mut Vec<FieldError>, result: Result<T, FieldError>) -> Optio
 pub fn not_public_inputs(request: &SadTalkerRequest) -> Vec<FieldError> {
     [(Field::InputImage, &request.input_image), (Field::InputAudio, &request.input_audio)]
         .into_iter()
-        .filter(|(_, uri)| url::Url::parse(uri).ok().is_some_and(|u| is_private_host(&u)))
+        .filter(|(_, uri)| web_url::parse(uri).is_ok_and(|u| u.is_private_host()))
         .map(|(field, _)| FieldError::NotPublic(field))
         .collect()
-}
-
-fn is_private_host(url: &url::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(name)) => {
-            let name = name.trim_end_matches('.').to_ascii_lowercase();
-            name == "localhost" || name.ends_with(".localhost") || name.ends_with(".local") || !name.contains('.')
-        }
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified(),
-        Some(url::Host::Ipv6(ip)) => {
-            ip.is_loopback() || ip.is_unspecified() || (ip.segments()[0] & 0xfe00) == 0xfc00 || (ip.segments()[0] & 0xffc0) == 0xfe80
-        }
-        None => false,
-    }
 }
 
 /// A URI the API can fetch: http(s) with a host, or a data: URI with content.
@@ -333,21 +342,21 @@ fn check_uri(field: Field, raw: &str) -> Result<String, FieldError> {
     if text.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("data:")) {
         return check_data_uri(field, text).map(|()| text.to_string());
     }
-    let parsed = url::Url::parse(text).map_err(|e| match e {
-        url::ParseError::RelativeUrlWithoutBase => FieldError::MalformedUrl {
-            field,
-            reason: "it has no http:// or https:// at the start".into(),
-        },
-        other => FieldError::MalformedUrl { field, reason: other.to_string() },
+    let parsed = web_url::parse(text).map_err(|problem| FieldError::MalformedUrl {
+        field,
+        reason: match problem {
+            UrlProblem::Relative => "it has no http:// or https:// at the start",
+            UrlProblem::Invalid => "this one is not well formed",
+        }
+        .into(),
     })?;
-    match parsed.scheme() {
-        "http" | "https" => {}
-        scheme => return Err(FieldError::UnsupportedScheme { field, scheme: scheme.to_string() }),
+    if !matches!(parsed.scheme.as_str(), "http" | "https") {
+        return Err(FieldError::UnsupportedScheme { field, scheme: parsed.scheme });
     }
-    if parsed.host_str().is_none_or(str::is_empty) {
+    if parsed.host.is_empty() {
         return Err(FieldError::MalformedUrl { field, reason: "it names no host".into() });
     }
-    Ok(parsed.to_string())
+    Ok(parsed.href)
 }
 
 /// `data:<type>[;params],<content>` with a non-empty type and content.
@@ -605,6 +614,15 @@ mod tests {
         }
         draft.input_audio = "data:audio/mpeg;base64,SUQz".into();
         assert!(not_public_inputs(&draft.validate().expect("valid")).is_empty(), "inline data is always reachable");
+    }
+
+    #[test]
+    fn summary_and_file_name_name_the_settings() {
+        let draft = RequestDraft { pose_style: "7".into(), expression_scale: "1.8".into(), image_size: "512".into(), enhancer: false, ..valid_draft() };
+        let request = draft.validate().expect("valid");
+        assert_eq!(request.summary(), "pose_style 7 · expression_scale 1.8 · preprocess full · image_size 512 · enhancer off");
+        assert_eq!(request.file_name("2026-11-25"), "talking-head_2026-11-25_pose7_scale1.8_full_512px.mp4");
+        assert_eq!(RequestDraft::default().expression_scale.parse::<f64>().ok(), Some(EXPRESSION_SCALE_DEFAULT));
     }
 
     #[test]

@@ -31,6 +31,11 @@ pub enum RunState {
     Failed(ApiError),
 }
 
+/// Today as YYYY-MM-DD, for file names.
+fn today() -> String {
+    String::from(js_sys::Date::new_0().to_iso_string()).chars().take(10).collect()
+}
+
 fn now_ms() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
 }
@@ -108,7 +113,7 @@ pub fn RunPanel(checked: Checked, resolved: Memo<Result<Endpoint, EndpointError>
                     let elapsed = ((now.get() - started_ms).max(0.0) / 1000.0) as u32;
                     view! {
                         <div class="ths-progress" data-testid="progress">
-                            <progress max="1" value=estimate::progress_fraction(elapsed).to_string()></progress>
+                            <progress max="100" value=estimate::progress_percent(elapsed).to_string()></progress>
                             <span data-testid="elapsed">{estimate::wait_text(elapsed)}</span>
                             <button type="button" class="ths-cancel" data-testid="cancel" on:click=cancel>"Cancel"</button>
                         </div>
@@ -123,16 +128,8 @@ pub fn RunPanel(checked: Checked, resolved: Memo<Result<Endpoint, EndpointError>
 
 #[component]
 fn ResultVideo(finished: Finished) -> impl IntoView {
-    let r = &finished.request;
-    let settings = format!(
-        "pose_style {} · expression_scale {} · preprocess {} · image_size {} · enhancer {}",
-        r.pose_style,
-        r.expression_scale,
-        r.preprocess.as_str(),
-        r.image_size.pixels(),
-        if r.enhancer { "on" } else { "off" }
-    );
-    let file_name = format!("talking-head-pose{}-{}px.mp4", r.pose_style, r.image_size.pixels());
+    let settings = finished.request.summary();
+    let file_name = finished.request.file_name(&today());
     let src = finished.url.as_str().to_string();
     view! {
         <div class="ths-result" data-testid="result">
