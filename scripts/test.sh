@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up a bare machine and runs every test:
-#   host unit tests (app logic and stand-in), the page built for release,
+#   host tests (app logic, stand-in, proxy), the page built for release,
 #   the same unit tests plus transport tests in headless Chromium (against a
 #   stand-in on a free port), and end-to-end tests of the built page over WebDriver.
 set -euo pipefail
@@ -11,8 +11,9 @@ step "setup"
 bash scripts/setup.sh
 source scripts/env.sh
 
-step "host unit tests"
-cargo test --workspace --lib --bins
+step "host tests: app logic, stand-in, proxy"
+cargo test -p talking-head-studio --lib
+cargo test -p stand-in -p proxy
 cargo build -q -p stand-in
 
 step "release build of the page"

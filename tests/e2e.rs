@@ -234,3 +234,47 @@ async fn invalid_fields_block_generate_with_a_message_beside_each() {
     browser.stop().await;
     stand_in.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn proxy_mode_goes_page_to_proxy_to_stand_in_without_a_key_in_the_page() {
+    const SERVER_KEY: &str = "key-only-the-proxy-knows";
+    let stand_in = {
+        let dist = repo_path("dist");
+        assert!(dist.join("index.html").is_file(), "dist/ is missing: run `trunk build --release` first");
+        let config = stand_in::Config {
+            api_key: SERVER_KEY.into(),
+            delay: Duration::from_millis(300),
+            static_dir: Some(dist),
+            samples_dir: Some(repo_path("media/generated")),
+        };
+        stand_in::start(config, SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await.expect("stand-in starts")
+    };
+    let proxy_config = proxy::Config {
+        upstream: stand_in.url(),
+        allowed_origins: vec![proxy::parse_origin(&stand_in.url()).expect("origin")],
+        ..proxy::Config::new(proxy::ApiKey::new(SERVER_KEY).expect("key"))
+    };
+    let proxy = proxy::start(proxy_config, SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await.expect("proxy starts");
+
+    let browser = Browser::start().await;
+    browser.client.goto(&stand_in.url()).await.expect("page loads");
+    browser.click("endpoint-proxy").await;
+    browser.type_into("proxy-url", &proxy.url()).await;
+    browser.click("generate").await;
+
+    let video = Browser::testid("result-video");
+    browser.wait_until("the video to have data", &format!("const v = document.querySelector('{video}'); return !!v && v.readyState >= 2;")).await;
+    let width = browser.js(&format!("return document.querySelector('{video}').videoWidth;")).await;
+    assert_eq!(width, json!(256));
+
+    let records = proxy.records();
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert!(!records[0].client_sent_key, "the page sent no key");
+    let seen = stand_in.seen();
+    assert_eq!(seen.len(), 1);
+    assert!(seen[0].had_key && seen[0].status == 200, "the stand-in accepted the proxy's key: {seen:?}");
+
+    browser.stop().await;
+    proxy.stop().await;
+    stand_in.stop().await;
+}
