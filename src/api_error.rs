@@ -5,6 +5,8 @@
 
 use thiserror::Error;
 
+use crate::json_doc::JsonDoc;
+
 /// The most of a server's message the page shows; gateway pages can be long.
 const SERVER_MESSAGE_LIMIT: usize = 400;
 
@@ -160,26 +162,20 @@ pub fn server_message(body: &str, content_type: &str) -> Option<String> {
 }
 
 fn message_from_json(body: &str) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_str(body).ok()?;
-    match &value {
-        serde_json::Value::String(s) => return Some(s.clone()),
-        serde_json::Value::Object(map) => {
-            for key in ["error", "message", "detail", "msg"] {
-                match map.get(key) {
-                    Some(serde_json::Value::String(s)) => return Some(s.clone()),
-                    Some(serde_json::Value::Object(inner)) => {
-                        if let Some(serde_json::Value::String(s)) = inner.get("message") {
-                            return Some(s.clone());
-                        }
-                    }
-                    Some(other) if !other.is_null() => return Some(other.to_string()),
-                    _ => {}
-                }
-            }
-        }
-        _ => {}
+    let doc = JsonDoc::parse(body)?;
+    if let Some(text) = doc.as_str() {
+        return Some(text);
     }
-    Some(value.to_string())
+    for key in ["error", "message", "detail", "msg"] {
+        let Some(member) = doc.get(key) else { continue };
+        if let Some(text) = member.as_str().or_else(|| member.get("message").and_then(|m| m.as_str())) {
+            return Some(text);
+        }
+        if !member.is_null() {
+            return Some(member.to_json());
+        }
+    }
+    Some(doc.to_json())
 }
 
 /// Visible text of an HTML page: markup, scripts and styles dropped, the

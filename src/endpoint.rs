@@ -4,9 +4,10 @@
 //! that adds the key on its server, or the local stand-in. Each keeps its own
 //! key field so a key is only ever sent to the endpoint it was typed for.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use thiserror::Error;
 
+use crate::json_doc::JsonDoc;
 use crate::web_url::{self, UrlProblem};
 
 pub const SEGMIND_BASE_URL: &str = "https://api.segmind.com";
@@ -24,7 +25,7 @@ pub fn sample_inputs(origin: &str) -> (String, String) {
     (format!("{base}/{SAMPLE_PORTRAIT_PATH}"), format!("{base}/{SAMPLE_VOICE_PATH}"))
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EndpointKind {
     /// The local stand-in: no key, no internet, no cost.
@@ -60,8 +61,7 @@ impl EndpointKind {
 
 /// The endpoint part of the form. Keys are skipped when the settings are
 /// saved: they are secrets and are stored only on the person's explicit say.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EndpointSettings {
     pub kind: EndpointKind,
     pub stand_in_url: String,
@@ -142,6 +142,18 @@ impl Endpoint {
 }
 
 impl EndpointSettings {
+    /// Reads saved settings; keys are never among them, so they start empty
+    /// (the stand-in's with its known default).
+    pub fn from_doc(doc: &JsonDoc) -> EndpointSettings {
+        let text = |key: &str| doc.get(key).and_then(|v| v.as_str());
+        EndpointSettings {
+            kind: text("kind").and_then(|k| EndpointKind::parse(&k)).unwrap_or_default(),
+            stand_in_url: text("stand_in_url").unwrap_or_default(),
+            proxy_url: text("proxy_url").unwrap_or_default(),
+            ..EndpointSettings::default()
+        }
+    }
+
     /// Checks the settings for the chosen route. `page_origin` is where the
     /// page was served from: the stand-in serves the page, so an empty
     /// stand-in URL means "this page's own server".
@@ -280,7 +292,7 @@ mod tests {
         s.proxy_key = "proxy_secret".into();
         let text = serde_json::to_string(&s).expect("json");
         assert!(!text.contains("secret"), "{text}");
-        let back: EndpointSettings = serde_json::from_str(&text).expect("back");
+        let back = EndpointSettings::from_doc(&JsonDoc::parse(&text).expect("parses"));
         assert_eq!(back.kind, EndpointKind::Segmind);
         assert_eq!(back.stand_in_key, STAND_IN_DEFAULT_KEY);
     }

@@ -9,6 +9,7 @@ pub mod api_error;
 pub mod components;
 pub mod endpoint;
 pub mod estimate;
+pub mod json_doc;
 pub mod object_url;
 pub mod request;
 pub mod saved_form;

@@ -8,9 +8,10 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Serialize, Serializer};
 use thiserror::Error;
 
+use crate::json_doc::JsonDoc;
 use crate::web_url::{self, UrlProblem};
 
 /// Documented bounds and defaults (../shared/API.md).
@@ -84,7 +85,7 @@ impl fmt::Display for Field {
 }
 
 /// How the model prepares the portrait before animating it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Preprocess {
     Crop,
@@ -191,8 +192,7 @@ impl SadTalkerRequest {
 
 /// The form as entered: numbers stay text so a half-typed value is kept as is.
 /// An empty number or choice means "the documented default".
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RequestDraft {
     pub input_image: String,
     pub input_audio: String,
@@ -284,6 +284,24 @@ impl RequestDraft {
             }
             _ => Err(errors),
         }
+    }
+
+    /// Reads a draft from JSON (the saved form, a JS caller's request). Strings
+    /// and numbers are taken as text; a missing or mistyped member keeps its default.
+    pub fn from_doc(doc: &JsonDoc) -> RequestDraft {
+        let mut draft = RequestDraft::default();
+        for field in Field::ALL {
+            if let Some(text) = doc.get(field.json_name()).and_then(|v| v.as_text()) {
+                draft.set_text(field, text);
+            }
+        }
+        if let Some(on) = doc.get("enhancer").and_then(|v| v.as_bool()) {
+            draft.enhancer = on;
+        }
+        if let Some(on) = doc.get("base64").and_then(|v| v.as_bool()) {
+            draft.base64 = on;
+        }
+        draft
     }
 
     /// The text of one of the six text-valued fields (booleans give "").
@@ -634,11 +652,11 @@ mod tests {
 
     #[test]
     fn draft_round_trips_through_json_and_fills_missing_fields() {
-        let draft = RequestDraft { pose_style: "12".into(), ..valid_draft() };
+        let draft = RequestDraft { pose_style: "12".into(), enhancer: false, base64: true, ..valid_draft() };
         let text = serde_json::to_string(&draft).expect("json");
-        assert_eq!(serde_json::from_str::<RequestDraft>(&text).expect("back"), draft);
-        let partial: RequestDraft = serde_json::from_str(r#"{"input_image":"x"}"#).expect("partial");
-        assert_eq!(partial.pose_style, "4");
+        assert_eq!(RequestDraft::from_doc(&JsonDoc::parse(&text).expect("parses")), draft);
+        let partial = RequestDraft::from_doc(&JsonDoc::parse(r#"{"input_image":"x","image_size":512,"expression_scale":2.5}"#).expect("parses"));
+        assert_eq!((partial.pose_style.as_str(), partial.image_size.as_str(), partial.expression_scale.as_str()), ("4", "512", "2.5"));
         assert!(partial.enhancer);
     }
 }

@@ -1,15 +1,15 @@
 //! The form survives reloads: the request draft and the endpoint choice are
 //! kept in `localStorage`. Keys are never part of it (see `EndpointSettings`).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::endpoint::EndpointSettings;
+use crate::json_doc::JsonDoc;
 use crate::request::RequestDraft;
 
 const STORAGE_KEY: &str = "talking-head-studio.form.v1";
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SavedForm {
     pub draft: RequestDraft,
     pub endpoint: EndpointSettings,
@@ -22,7 +22,11 @@ impl SavedForm {
 
     /// A damaged or foreign entry gives `None`, never a crash.
     pub fn from_json(text: &str) -> Option<Self> {
-        serde_json::from_str(text).ok()
+        let doc = JsonDoc::parse(text).filter(JsonDoc::is_object)?;
+        Some(SavedForm {
+            draft: doc.get("draft").map(|d| RequestDraft::from_doc(&d)).unwrap_or_default(),
+            endpoint: doc.get("endpoint").map(|e| EndpointSettings::from_doc(&e)).unwrap_or_default(),
+        })
     }
 
     /// What was saved in this browser, if anything.
@@ -65,6 +69,9 @@ mod tests {
     #[test]
     fn damaged_entries_are_ignored() {
         assert_eq!(SavedForm::from_json("{not json"), None);
+        assert_eq!(SavedForm::from_json("[1,2]"), None);
+        let odd = SavedForm::from_json(r#"{"draft":{"pose_style":true},"endpoint":{"kind":"nonsense"}}"#).expect("object");
+        assert_eq!(odd, SavedForm::default(), "mistyped members keep their defaults");
         assert_eq!(SavedForm::from_json("{}"), Some(SavedForm::default()));
     }
 }
