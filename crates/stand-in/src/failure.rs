@@ -6,13 +6,18 @@ use serde::Deserialize;
 
 /// How the error body is written: the provider's JSON, a plain-text
 /// answer, or a gateway's HTML page.
+/// With status 200, the last two spoil a real answer instead.
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum BodyKind {
     #[default]
     Json,
     Text,
     Html,
+    /// The first half of the real video, labelled video/mp4.
+    Truncated,
+    /// Bytes that are no video at all, labelled video/mp4.
+    NotVideo,
 }
 
 /// A failure to answer with instead of a video.
@@ -44,6 +49,8 @@ impl Failure {
         let body = match text("x-stand-in-fail-body") {
             Some("text") => BodyKind::Text,
             Some("html") => BodyKind::Html,
+            Some("truncated") => BodyKind::Truncated,
+            Some("not_video") => BodyKind::NotVideo,
             _ => BodyKind::Json,
         };
         let retry_after = text("x-stand-in-retry-after").and_then(|v| v.parse().ok());
@@ -72,7 +79,7 @@ impl IntoResponse for Failure {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let message = self.message.unwrap_or_else(|| Self::default_message(self.status).to_string());
         let mut response = match self.body {
-            BodyKind::Json => (status, axum::Json(serde_json::json!({ "error": message }))).into_response(),
+            BodyKind::Json | BodyKind::Truncated | BodyKind::NotVideo => (status, axum::Json(serde_json::json!({ "error": message }))).into_response(),
             BodyKind::Text => (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message).into_response(),
             BodyKind::Html => {
                 let page = format!(
@@ -96,4 +103,14 @@ impl IntoResponse for Failure {
 
 fn html_escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// A 200 answer spoiled on purpose, for tests of what the page does with it.
+pub fn spoiled_answer(failure: &Failure, video: Vec<u8>) -> Response {
+    let body = match failure.body {
+        BodyKind::Truncated => video[..video.len() / 2].to_vec(),
+        BodyKind::NotVideo => b"this is not a video, just text labelled as one".repeat(64),
+        _ => video,
+    };
+    ([(header::CONTENT_TYPE, "video/mp4")], body).into_response()
 }

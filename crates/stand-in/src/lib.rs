@@ -17,6 +17,7 @@ mod failure;
 mod inputs;
 mod render;
 mod validate;
+mod jobs;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -36,6 +37,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
 
 pub use failure::{BodyKind, Failure};
+use validate::ParsedRequest;
 
 /// The key the stand-in accepts unless told otherwise (the page knows it too).
 pub const DEFAULT_KEY: &str = "stand-in-key";
@@ -70,6 +72,8 @@ pub struct SeenRequest {
     pub had_key: bool,
     pub status: u16,
     pub body_bytes: usize,
+    /// The client closed the connection before the answer (a cancel).
+    pub dropped: bool,
 }
 
 struct AppState {
@@ -78,12 +82,13 @@ struct AppState {
     failures: Mutex<VecDeque<Failure>>,
     http: reqwest::Client,
     credits: Mutex<f64>,
+    jobs: Mutex<std::collections::HashMap<String, jobs::Job>>,
 }
 
 impl AppState {
     fn record(&self, method: &str, path: &str, had_key: bool, status: StatusCode, body_bytes: usize) {
         if let Ok(mut seen) = self.seen.lock() {
-            seen.push(SeenRequest { method: method.into(), path: path.into(), had_key, status: status.as_u16(), body_bytes });
+            seen.push(SeenRequest { method: method.into(), path: path.into(), had_key, status: status.as_u16(), body_bytes, dropped: false });
         }
     }
 }
@@ -136,6 +141,7 @@ pub async fn start(config: Config, addr: SocketAddr) -> std::io::Result<Running>
         failures: Mutex::default(),
         http,
         credits: Mutex::new(100.0),
+        jobs: Mutex::default(),
     });
     let app = router(state.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -154,6 +160,10 @@ fn router(state: Arc<AppState>) -> Router {
     let mut app = Router::new()
         .route("/v1/sadtalker", post(sadtalker))
         .route("/v1/get-user-credits", get(user_credits))
+        .route("/v2/sadtalker", post(jobs::submit))
+        .route("/v2/requests/{id}/status", get(jobs::status))
+        .route("/v2/requests/{id}", get(jobs::response))
+        .route("/v2/requests/{id}/video", get(jobs::video))
         .route("/_stand-in/fail-next", post(queue_failure))
         .route("/_stand-in/requests", get(seen_requests))
         .route("/health", get(|| async { "ok" }));
@@ -199,60 +209,102 @@ fn marked(mut response: Response, state: &AppState) -> Response {
     response
 }
 
+/// Records a v1 request when its handler ends, including when the client
+/// went away mid-run and the server dropped it (`dropped: true`).
+struct RequestRecord<'a> {
+    state: &'a AppState,
+    had_key: bool,
+    body_bytes: usize,
+    status: Option<StatusCode>,
+}
+
+impl Drop for RequestRecord<'_> {
+    fn drop(&mut self) {
+        let dropped = self.status.is_none();
+        let status = self.status.unwrap_or(StatusCode::from_u16(499).unwrap_or(StatusCode::BAD_REQUEST));
+        if let Ok(mut seen) = self.state.seen.lock() {
+            seen.push(SeenRequest {
+                method: "POST".into(),
+                path: "/v1/sadtalker".into(),
+                had_key: self.had_key,
+                status: status.as_u16(),
+                body_bytes: self.body_bytes,
+                dropped,
+            });
+        }
+    }
+}
+
 async fn sadtalker(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
     let key = headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::trim);
-    let response = run_sadtalker(&state, key, &headers, &body).await;
-    state.record("POST", "/v1/sadtalker", key.is_some(), response.status(), body.len());
+    let mut record = RequestRecord { state: &state, had_key: key.is_some(), body_bytes: body.len(), status: None };
+    let response = match run_sadtalker(&state, key, &headers, &body).await {
+        Ok(response) | Err(response) => response,
+    };
+    record.status = Some(response.status());
+    drop(record);
     marked(response, &state)
 }
 
-async fn run_sadtalker(state: &AppState, key: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Response {
+/// Key, queued failure, body: what every submission goes through first.
+fn admit(state: &AppState, key: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Result<(ParsedRequest, Option<Failure>), Response> {
     match key {
-        None | Some("") => return json_error(StatusCode::UNAUTHORIZED, "Missing API key: send it in the x-api-key header"),
-        Some(k) if k != state.config.api_key => return json_error(StatusCode::UNAUTHORIZED, "Invalid API key"),
+        None | Some("") => return Err(json_error(StatusCode::UNAUTHORIZED, "Missing API key: send it in the x-api-key header")),
+        Some(k) if k != state.config.api_key => return Err(json_error(StatusCode::UNAUTHORIZED, "Invalid API key")),
         Some(_) => {}
     }
     let queued = state.failures.lock().ok().and_then(|mut f| f.pop_front());
-    if let Some(failure) = queued.or_else(|| Failure::from_headers(headers)) {
-        return failure.into_response();
-    }
-    let request = match validate::parse(body) {
-        Ok(request) => request,
-        Err(message) => return json_error(StatusCode::BAD_REQUEST, message),
+    let failure = queued.or_else(|| Failure::from_headers(headers));
+    // A "failure" with status 200 spoils the answer instead (truncated, not a video).
+    let spoil = match failure {
+        Some(f) if f.status == 200 => Some(f),
+        Some(f) => return Err(f.into_response()),
+        None => None,
     };
-    let delay = headers
-        .get("x-stand-in-delay-ms")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok())
-        .map_or(state.config.delay, Duration::from_millis);
-    tokio::time::sleep(delay).await;
+    let request = validate::parse(body).map_err(|message| json_error(StatusCode::BAD_REQUEST, message))?;
+    Ok((request, spoil))
+}
 
-    let image = match inputs::load(&state.http, "input_image", &request.input_image).await {
-        Ok(bytes) => bytes,
-        Err(message) => return json_error(StatusCode::BAD_REQUEST, message),
-    };
-    let audio = match inputs::load(&state.http, "input_audio", &request.input_audio).await {
-        Ok(bytes) => bytes,
-        Err(message) => return json_error(StatusCode::BAD_REQUEST, message),
-    };
-    let video = match render::talking_video(&image, &audio, request.image_size).await {
-        Ok(video) => video,
-        Err(render::RenderError::BadInput { field, detail }) => {
-            return json_error(StatusCode::BAD_REQUEST, format!("{field} could not be decoded: {detail}"))
-        }
-        Err(e) => return json_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-    };
+/// The run itself: the wait, the inputs, the video.
+async fn render_video(state: &AppState, request: &ParsedRequest, delay: Duration) -> Result<Vec<u8>, Response> {
+    tokio::time::sleep(delay).await;
+    let image = inputs::load(&state.http, "input_image", &request.input_image)
+        .await
+        .map_err(|message| json_error(StatusCode::BAD_REQUEST, message))?;
+    let audio = inputs::load(&state.http, "input_audio", &request.input_audio)
+        .await
+        .map_err(|message| json_error(StatusCode::BAD_REQUEST, message))?;
+    let video = render::talking_video(&image, &audio, request.image_size).await.map_err(|e| match e {
+        render::RenderError::BadInput { .. } => json_error(StatusCode::BAD_REQUEST, e.to_string()),
+        other => json_error(StatusCode::INTERNAL_SERVER_ERROR, other.to_string()),
+    })?;
     if let Ok(mut credits) = state.credits.lock() {
         *credits -= 0.184;
     }
-    let mut response = if request.base64 {
-        let encoded = base64::engine::general_purpose::STANDARD.encode(&video);
-        Json(serde_json::json!({ "video": encoded, "status": "Success" })).into_response()
-    } else {
-        ([(header::CONTENT_TYPE, "video/mp4")], video).into_response()
+    Ok(video)
+}
+
+fn delay_of(state: &AppState, headers: &HeaderMap) -> Duration {
+    headers
+        .get("x-stand-in-delay-ms")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .map_or(state.config.delay, Duration::from_millis)
+}
+
+async fn run_sadtalker(state: &AppState, key: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Result<Response, Response> {
+    let (request, spoil) = admit(state, key, headers, body)?;
+    let video = render_video(state, &request, delay_of(state, headers)).await?;
+    let mut response = match spoil {
+        Some(spoil) => failure::spoiled_answer(&spoil, video),
+        None if request.base64 => {
+            let encoded = base64::engine::general_purpose::STANDARD.encode(&video);
+            Json(serde_json::json!({ "video": encoded, "status": "Success" })).into_response()
+        }
+        None => ([(header::CONTENT_TYPE, "video/mp4")], video).into_response(),
     };
     response.headers_mut().insert("x-credits-consumed", HeaderValue::from_static("0.184"));
-    response
+    Ok(response)
 }
 
 async fn user_credits(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {

@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value};
 
+#[derive(Clone)]
 pub struct ParsedRequest {
     pub input_image: String,
     pub input_audio: String,

@@ -1,0 +1,136 @@
+//! The asynchronous form: `POST /v2/sadtalker` answers at once with a
+//! request id and the URLs to poll; the run goes on in the background and
+//! survives the client going away, as the provider's does.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+use super::{admit, delay_of, json_error, marked, render_video, AppState};
+
+#[derive(Clone)]
+pub enum Job {
+    Queued,
+    Processing,
+    Completed { video: Bytes, seconds: f64 },
+    Failed(String),
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+fn base_url(headers: &HeaderMap) -> String {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
+    format!("http://{host}")
+}
+
+fn key_ok(state: &AppState, headers: &HeaderMap) -> bool {
+    headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::trim) == Some(state.config.api_key.as_str())
+}
+
+fn set(state: &AppState, id: &str, job: Job) {
+    if let Ok(mut jobs) = state.jobs.lock() {
+        jobs.insert(id.to_string(), job);
+    }
+}
+
+pub async fn submit(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
+    let key = headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::trim);
+    let response = match admit(&state, key, &headers, &body) {
+        Err(response) => response,
+        Ok((request, _spoil)) => {
+            let id = format!("stand-in-{}", NEXT_ID.fetch_add(1, Ordering::Relaxed));
+            set(&state, &id, Job::Queued);
+            let fail_with = headers.get("x-stand-in-job-fail").and_then(|v| v.to_str().ok()).map(str::to_string);
+            let delay = delay_of(&state, &headers);
+            let worker = state.clone();
+            let job_id = id.clone();
+            tokio::spawn(async move {
+                let started = std::time::Instant::now();
+                tokio::time::sleep(delay / 4).await;
+                set(&worker, &job_id, Job::Processing);
+                let outcome = match fail_with {
+                    Some(message) => {
+                        tokio::time::sleep(delay / 2).await;
+                        Job::Failed(message)
+                    }
+                    None => match render_video(&worker, &request, delay * 3 / 4).await {
+                        Ok(video) => Job::Completed { video: Bytes::from(video), seconds: started.elapsed().as_secs_f64() },
+                        Err(_) => Job::Failed("The model could not process these inputs".into()),
+                    },
+                };
+                set(&worker, &job_id, outcome);
+            });
+            let base = base_url(&headers);
+            Json(serde_json::json!({
+                "request_id": id,
+                "status_url": format!("{base}/v2/requests/{id}/status"),
+                "response_url": format!("{base}/v2/requests/{id}"),
+            }))
+            .into_response()
+        }
+    };
+    state.record("POST", "/v2/sadtalker", key.is_some(), response.status(), body.len());
+    marked(response, &state)
+}
+
+fn lookup(state: &AppState, headers: &HeaderMap, id: &str) -> Result<Job, Response> {
+    if !key_ok(state, headers) {
+        return Err(json_error(StatusCode::UNAUTHORIZED, "Invalid API key"));
+    }
+    state
+        .jobs
+        .lock()
+        .ok()
+        .and_then(|jobs| jobs.get(id).cloned())
+        .ok_or_else(|| json_error(StatusCode::NOT_FOUND, format!("Unknown request_id {id}")))
+}
+
+fn failed(message: &str) -> Response {
+    (StatusCode::UNPROCESSABLE_ENTITY, Json(serde_json::json!({ "status": "FAILED", "error": message }))).into_response()
+}
+
+pub async fn status(State(state): State<Arc<AppState>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let response = match lookup(&state, &headers, &id) {
+        Err(response) => response,
+        Ok(Job::Failed(message)) => failed(&message),
+        Ok(job) => {
+            let status = match job {
+                Job::Queued => "QUEUED",
+                Job::Processing => "PROCESSING",
+                _ => "COMPLETED",
+            };
+            Json(serde_json::json!({ "status": status })).into_response()
+        }
+    };
+    marked(response, &state)
+}
+
+pub async fn response(State(state): State<Arc<AppState>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let response = match lookup(&state, &headers, &id) {
+        Err(response) => response,
+        Ok(Job::Failed(message)) => failed(&message),
+        Ok(Job::Completed { seconds, .. }) => Json(serde_json::json!({
+            "status": "COMPLETED",
+            "metrics": { "inference_time": seconds },
+            "output": format!("{}/v2/requests/{id}/video", base_url(&headers)),
+        }))
+        .into_response(),
+        Ok(_) => Json(serde_json::json!({ "status": "PROCESSING" })).into_response(),
+    };
+    marked(response, &state)
+}
+
+/// The finished video, like a CDN link: no key needed.
+pub async fn video(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Response {
+    let job = state.jobs.lock().ok().and_then(|jobs| jobs.get(&id).cloned());
+    let response = match job {
+        Some(Job::Completed { video, .. }) => ([(header::CONTENT_TYPE, "video/mp4")], video).into_response(),
+        _ => json_error(StatusCode::NOT_FOUND, "No finished video for this request_id"),
+    };
+    marked(response, &state)
+}
