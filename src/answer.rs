@@ -2,6 +2,10 @@
 //! JSON. Only the decisions live here (what form, which key, is it a video);
 //! the bytes themselves stay in browser objects, see `transport`.
 
+use serde::Serialize;
+
+use crate::json_doc::JsonDoc;
+
 /// Where the base64 video may sit in a JSON answer, most likely first. The
 /// shape for this model is undocumented; the image models use `image`.
 pub const BASE64_KEYS: [&str; 6] = ["video", "output", "image", "data", "result", "base64"];
@@ -53,6 +57,24 @@ pub fn looks_like_video(first_bytes: &[u8]) -> bool {
     is_iso_bmff || is_ebml
 }
 
+/// How many bytes of a box header [`box_size`] reads (a 64-bit size needs 16).
+pub const BOX_HEADER_LEN: u32 = 16;
+
+/// The size of the MP4 (ISO-BMFF) box whose header begins `header`, where
+/// `remaining` bytes are left in the file from its start. `None` when the
+/// header is not a box header at all.
+pub fn box_size(header: &[u8], remaining: f64) -> Option<f64> {
+    let size32 = u32::from_be_bytes(header.get(..4)?.try_into().ok()?);
+    let size = match size32 {
+        0 => remaining, // "to the end of the file"
+        1 => u64::from_be_bytes(header.get(8..16)?.try_into().ok()?) as f64,
+        n if n < 8 => return None,
+        n => f64::from(n),
+    };
+    header.get(4..8).filter(|kind| kind.iter().all(|b| b.is_ascii_graphic() || *b == b' '))?;
+    Some(size)
+}
+
 /// The MIME type to give a video Blob built from its first bytes.
 pub fn video_mime(first_bytes: &[u8]) -> &'static str {
     if first_bytes.starts_with(&[0x1A, 0x45, 0xDF, 0xA3]) {
@@ -60,6 +82,81 @@ pub fn video_mime(first_bytes: &[u8]) -> &'static str {
     } else {
         "video/mp4"
     }
+}
+
+/// A job of the asynchronous API, as `POST /v2/sadtalker` answers it.
+/// Kept in local storage while it runs, so a reload can pick it up again.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct JobTicket {
+    pub request_id: String,
+    pub status_url: String,
+    pub response_url: String,
+}
+
+impl JobTicket {
+    pub fn from_doc(doc: &JsonDoc) -> Option<JobTicket> {
+        let text = |key: &str| doc.get(key).and_then(|v| v.as_str()).filter(|v| !v.trim().is_empty());
+        Some(JobTicket { request_id: text("request_id")?, status_url: text("status_url")?, response_url: text("response_url")? })
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// Where a job stands.
+#[derive(Clone, Debug, PartialEq)]
+pub enum JobState {
+    Queued,
+    Processing,
+    Completed,
+    Failed(String),
+}
+
+impl JobState {
+    /// Reads `{"status": ..., "error"?: ...}`; a body naming a final state is the
+    /// answer whatever the HTTP status (a FAILED job comes with 422).
+    pub fn from_doc(doc: &JsonDoc) -> Option<JobState> {
+        JobState::from_parts(&doc.get("status")?.as_str()?, doc.get("error").and_then(|e| e.as_str()))
+    }
+
+    /// From the `status` and `error` members, however the body was read.
+    pub fn from_parts(status: &str, error: Option<String>) -> Option<JobState> {
+        Some(match status.to_ascii_uppercase().as_str() {
+            "QUEUED" | "PENDING" | "IN_QUEUE" => JobState::Queued,
+            "PROCESSING" | "RUNNING" | "IN_PROGRESS" | "STARTING" => JobState::Processing,
+            "COMPLETED" | "SUCCEEDED" | "SUCCESS" => JobState::Completed,
+            "FAILED" | "ERROR" | "CANCELLED" | "CANCELED" => {
+                JobState::Failed(error.unwrap_or_else(|| "the job failed without a reason".into()))
+            }
+            _ => return None,
+        })
+    }
+}
+
+/// The account's balance from `GET /v1/get-user-credits`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Credits {
+    pub credits: f64,
+    pub free_credits: f64,
+}
+
+impl Credits {
+    pub fn from_doc(doc: &JsonDoc) -> Option<Credits> {
+        let number = |key: &str| doc.get(key).and_then(|v| v.as_text()).and_then(|t| t.parse::<f64>().ok());
+        Some(Credits { credits: number("credits")?, free_credits: number("free-credits").unwrap_or(0.0) })
+    }
+
+    pub fn total(&self) -> f64 {
+        self.credits + self.free_credits
+    }
+}
+
+/// Whether a job's `output` (seen by its first bytes) is a link to the video
+/// rather than the video itself as base64.
+pub fn output_is_link(prefix: &str) -> bool {
+    let lower = prefix.trim_start().get(..8).unwrap_or(prefix).to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
 }
 
 #[cfg(test)]
@@ -87,6 +184,54 @@ mod tests {
         assert_eq!(base64_start("DATA:video/mp4;BASE64,AAAA"), Some(22));
         assert_eq!(base64_start("data:text/plain,hello"), None);
         assert_eq!(base64_start("data:video/mp4;base64"), None, "no comma in the prefix");
+    }
+
+    #[test]
+    fn job_tickets_and_states_are_read() {
+        let doc = JsonDoc::parse(r#"{"request_id":"r1","status_url":"http://a/s","response_url":"http://a/r"}"#).expect("json");
+        let ticket = JobTicket::from_doc(&doc).expect("ticket");
+        assert_eq!(ticket.request_id, "r1");
+        assert_eq!(JobTicket::from_doc(&JsonDoc::parse(&ticket.to_json()).expect("json")), Some(ticket));
+        assert_eq!(JobTicket::from_doc(&JsonDoc::parse(r#"{"request_id":"r1"}"#).expect("json")), None);
+        let state = |text: &str| JobState::from_doc(&JsonDoc::parse(text).expect("json"));
+        assert_eq!(state(r#"{"status":"QUEUED"}"#), Some(JobState::Queued));
+        assert_eq!(state(r#"{"status":"processing"}"#), Some(JobState::Processing));
+        assert_eq!(state(r#"{"status":"COMPLETED","output":"x"}"#), Some(JobState::Completed));
+        assert_eq!(state(r#"{"status":"FAILED","error":"No face found"}"#), Some(JobState::Failed("No face found".into())));
+        assert_eq!(state(r#"{"status":"FAILED"}"#), Some(JobState::Failed("the job failed without a reason".into())));
+        assert_eq!(state(r#"{"error":"Invalid API key"}"#), None, "no status: an ordinary error body");
+    }
+
+    #[test]
+    fn credits_are_read_from_the_account_answer() {
+        let credits = Credits::from_doc(&JsonDoc::parse(r#"{"credits": 0.0, "free-credits": 0.018}"#).expect("json")).expect("credits");
+        assert_eq!(credits, Credits { credits: 0.0, free_credits: 0.018 });
+        assert!((credits.total() - 0.018).abs() < 1e-9);
+        assert_eq!(Credits::from_doc(&JsonDoc::parse(r#"{"error":"x"}"#).expect("json")), None);
+    }
+
+    #[test]
+    fn outputs_are_links_or_base64() {
+        assert!(output_is_link("https://cdn.example/v.mp4"));
+        assert!(output_is_link("HTTP://127.0.0.1/v"));
+        assert!(!output_is_link("AAAAIGZ0eXBpc29t"));
+        assert!(!output_is_link("data:video/mp4;base64,AAAA"));
+    }
+
+    #[test]
+    fn box_sizes_are_read_in_all_three_forms() {
+        let mut header = [0u8; 16];
+        header[..8].copy_from_slice(&[0, 0, 0, 0x20, b'f', b't', b'y', b'p']);
+        assert_eq!(box_size(&header, 1000.0), Some(32.0));
+        header[..4].copy_from_slice(&[0, 0, 0, 0]);
+        assert_eq!(box_size(&header, 1000.0), Some(1000.0), "0 means to the end");
+        header[..8].copy_from_slice(&[0, 0, 0, 1, b'm', b'd', b'a', b't']);
+        header[8..16].copy_from_slice(&(5_000_000_000u64).to_be_bytes());
+        assert_eq!(box_size(&header, 1000.0), Some(5e9), "64-bit size");
+        assert_eq!(box_size(&[0, 0, 0, 4, b'f', b'r', b'e', b'e'], 10.0), None, "smaller than a header");
+        assert!(box_size(b"<html><body>", 12.0).is_none_or(|size| size > 12.0), "text never tiles the file");
+        assert_eq!(box_size(&[0, 0, 0, 9, 0, 1, 2, 3], 10.0), None, "not a box type");
+        assert_eq!(box_size(&[0, 0, 0], 10.0), None);
     }
 
     #[test]

@@ -36,6 +36,10 @@ pub enum ApiError {
     Network { detail: String },
     #[error("Cancelled: the request was stopped before an answer came.")]
     Cancelled,
+    #[error("No answer within the time limit of {limit_secs} s, so the page stopped waiting.")]
+    TimedOut { limit_secs: u32 },
+    #[error("The model could not make this video (the job failed).")]
+    JobFailed { message: String },
     #[error("The answer was not a playable video: {detail}.")]
     NotAVideo { detail: String },
 }
@@ -70,7 +74,11 @@ impl ApiError {
             ApiError::BadGateway { .. } => 502,
             ApiError::GatewayTimeout { .. } => 504,
             ApiError::ServerError { status, .. } | ApiError::UnexpectedStatus { status, .. } => *status,
-            ApiError::Network { .. } | ApiError::Cancelled | ApiError::NotAVideo { .. } => return None,
+            ApiError::Network { .. }
+            | ApiError::Cancelled
+            | ApiError::TimedOut { .. }
+            | ApiError::JobFailed { .. }
+            | ApiError::NotAVideo { .. } => return None,
         })
     }
 
@@ -89,6 +97,8 @@ impl ApiError {
             ApiError::UnexpectedStatus { .. } => "unexpected_status",
             ApiError::Network { .. } => "network",
             ApiError::Cancelled => "cancelled",
+            ApiError::TimedOut { .. } => "timeout",
+            ApiError::JobFailed { .. } => "job_failed",
             ApiError::NotAVideo { .. } => "not_a_video",
         }
     }
@@ -113,6 +123,10 @@ impl ApiError {
                 "Check your connection and the endpoint URL. Calling Segmind straight from a browser may be blocked (CORS): use a proxy.".into()
             }
             ApiError::Cancelled => "Nothing else happened; generate again when ready.".into(),
+            ApiError::TimedOut { .. } => {
+                "Try again, or raise the time limit in the advanced settings; the run may have been charged.".into()
+            }
+            ApiError::JobFailed { .. } => "Check the inputs the reason names (a clear, real face; audible speech), then try again.".into(),
             ApiError::NotAVideo { .. } => "Try again; if it repeats, the endpoint is not answering with video.".into(),
         }
     }
@@ -130,7 +144,8 @@ impl ApiError {
             | ApiError::BadGateway { server_message }
             | ApiError::GatewayTimeout { server_message }
             | ApiError::UnexpectedStatus { server_message, .. } => server_message.as_deref(),
-            ApiError::Network { .. } | ApiError::Cancelled | ApiError::NotAVideo { .. } => None,
+            ApiError::JobFailed { message } => Some(message),
+            ApiError::Network { .. } | ApiError::Cancelled | ApiError::TimedOut { .. } | ApiError::NotAVideo { .. } => None,
         }
     }
 }
@@ -292,7 +307,12 @@ mod tests {
 
     #[test]
     fn non_http_failures_have_no_status() {
-        for e in [ApiError::Cancelled, ApiError::Network { detail: "x".into() }, ApiError::NotAVideo { detail: "y".into() }] {
+        for e in [
+            ApiError::Cancelled,
+            ApiError::Network { detail: "x".into() },
+            ApiError::NotAVideo { detail: "y".into() },
+            ApiError::TimedOut { limit_secs: 600 },
+        ] {
             assert_eq!(e.status(), None);
             assert_eq!(e.server_message(), None);
             assert!(!e.next_step().is_empty());

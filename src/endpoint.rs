@@ -15,6 +15,10 @@ pub const SEGMIND_BASE_URL: &str = "https://api.segmind.com";
 pub const STAND_IN_DEFAULT_KEY: &str = "stand-in-key";
 /// Path of the one-shot endpoint, relative to a base URL.
 pub const SADTALKER_PATH: &str = "v1/sadtalker";
+/// Path of the asynchronous (job) endpoint.
+pub const SADTALKER_JOB_PATH: &str = "v2/sadtalker";
+/// Path of the account's balance.
+pub const CREDITS_PATH: &str = "v1/get-user-credits";
 /// Where the stand-in serves the sample portrait and voice the page pre-fills.
 pub const SAMPLE_PORTRAIT_PATH: &str = "samples/portrait.jpg";
 pub const SAMPLE_VOICE_PATH: &str = "samples/voice.mp3";

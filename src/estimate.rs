@@ -3,8 +3,30 @@
 
 /// The model's typical run time, in seconds.
 pub const TYPICAL_RUN_SECS: u32 = 119;
-/// The provider's typical price of one run, in US dollars.
+/// The provider's typical price of one run, in US dollars (as shown, and as a number).
 pub const TYPICAL_PRICE_USD: &str = "0.18";
+pub const TYPICAL_PRICE: f64 = 0.184;
+
+/// Whether a balance (in the provider's credits, which are dollars) covers one typical run.
+pub fn covers_a_run(balance: f64) -> bool {
+    balance >= TYPICAL_PRICE
+}
+
+/// A balance with at most three decimals ("99.816"), via serde_json's float
+/// text so the page ships no second float formatter.
+pub fn credits_text(balance: f64) -> String {
+    serde_json::Value::from((balance * 1000.0).round() / 1000.0).to_string()
+}
+
+/// A byte count for people: "3.4 MB", "812 KB".
+pub fn size_text(bytes: f64) -> String {
+    if bytes >= 1024.0 * 1024.0 {
+        let tenths = (bytes * 10.0 / (1024.0 * 1024.0)).round() as u64;
+        format!("{}.{} MB", tenths / 10, tenths % 10)
+    } else {
+        format!("{} KB", (bytes / 1024.0).ceil() as u64)
+    }
+}
 
 /// `m:ss`, for the elapsed-time display.
 pub fn clock(seconds: u32) -> String {
@@ -35,6 +57,17 @@ mod tests {
     // The same tests run in headless Chromium: `cargo test --target wasm32-unknown-unknown --lib`.
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn balance_and_sizes() {
+        assert!(covers_a_run(0.2) && covers_a_run(0.184));
+        assert!(!covers_a_run(0.018));
+        assert_eq!(size_text(3.4 * 1024.0 * 1024.0), "3.4 MB");
+        assert_eq!(size_text(812.0 * 1024.0), "812 KB");
+        assert_eq!(size_text(1.0), "1 KB");
+        assert_eq!(credits_text(99.81600000001), "99.816");
+        assert_eq!(credits_text(0.018), "0.018");
+    }
 
     #[test]
     fn clock_pads_seconds() {

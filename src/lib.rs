@@ -9,10 +9,15 @@ pub mod api_error;
 pub mod components;
 pub mod endpoint;
 pub mod estimate;
+pub mod history;
 pub mod json_doc;
 pub mod object_url;
 pub mod request;
+pub mod retry;
+pub mod run_settings;
 pub mod saved_form;
+pub mod session;
+pub mod snippet;
 pub mod transport;
 pub mod web_url;
 
@@ -21,18 +26,24 @@ use wasm_bindgen::JsCast;
 #[cfg(all(test, target_arch = "wasm32"))]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
-/// Mounts the studio into the element with `id`, replacing the static shell
-/// the HTML shows until the wasm has arrived. Falls back to `<body>`.
-pub fn mount_into(id: &str) {
+/// Mounts the page's studio into the element with `id`, replacing the static
+/// shell the HTML shows until the wasm has arrived. Falls back to `<body>`.
+pub fn mount_page(id: &str) {
+    let options = components::StudioOptions {
+        storage_prefix: Some(saved_form::PAGE_PREFIX.into()),
+        page_origin: web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default(),
+        ..Default::default()
+    };
     let element = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id(id))
         .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+    let app = move || leptos::prelude::view! { <components::App options /> };
     match element {
         Some(element) => {
             element.set_inner_html("");
-            leptos::mount::mount_to(element, components::App).forget();
+            leptos::mount::mount_to(element, app).forget();
         }
-        None => leptos::mount::mount_to_body(components::App),
+        None => leptos::mount::mount_to_body(app),
     }
 }

@@ -1,4 +1,4 @@
 fn main() {
     console_error_panic_hook::set_once();
-    talking_head_studio::mount_into("studio");
+    talking_head_studio::mount_page("studio");
 }

@@ -1,18 +1,27 @@
-//! The form survives reloads: the request draft and the endpoint choice are
-//! kept in `localStorage`. Keys are never part of it (see `EndpointSettings`).
+//! What survives a reload, in `localStorage`: the form (request draft,
+//! endpoint, run settings), the keys only when the person ticked "remember",
+//! and a running job's ticket so the page can pick the job up again.
+//!
+//! Each studio keeps its entries under its own prefix, so two studios on one
+//! page don't overwrite each other; an embedded studio without a prefix
+//! keeps nothing.
 
 use serde::Serialize;
 
-use crate::endpoint::EndpointSettings;
+use crate::answer::JobTicket;
+use crate::endpoint::{EndpointKind, EndpointSettings};
 use crate::json_doc::JsonDoc;
 use crate::request::RequestDraft;
+use crate::run_settings::RunSettings;
 
-const STORAGE_KEY: &str = "talking-head-studio.form.v1";
+/// The page's own prefix.
+pub const PAGE_PREFIX: &str = "talking-head-studio";
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SavedForm {
     pub draft: RequestDraft,
     pub endpoint: EndpointSettings,
+    pub run: RunSettings,
 }
 
 impl SavedForm {
@@ -26,20 +35,109 @@ impl SavedForm {
         Some(SavedForm {
             draft: doc.get("draft").map(|d| RequestDraft::from_doc(&d)).unwrap_or_default(),
             endpoint: doc.get("endpoint").map(|e| EndpointSettings::from_doc(&e)).unwrap_or_default(),
+            run: doc.get("run").map(|r| RunSettings::from_doc(&r)).unwrap_or_default(),
         })
     }
+}
 
-    /// What was saved in this browser, if anything.
-    pub fn load() -> Option<Self> {
-        let storage = web_sys::window()?.local_storage().ok()??;
-        Self::from_json(&storage.get_item(STORAGE_KEY).ok()??)
+/// Keys the person chose to keep on this device.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SavedKeys {
+    pub segmind_key: String,
+    pub proxy_key: String,
+}
+
+impl SavedKeys {
+    pub fn of(endpoint: &EndpointSettings) -> SavedKeys {
+        SavedKeys { segmind_key: endpoint.segmind_key.clone(), proxy_key: endpoint.proxy_key.clone() }
     }
 
-    /// Best effort: private modes and full quotas refuse writes; the form still works.
-    pub fn store(&self) {
-        if let Some(Ok(Some(storage))) = web_sys::window().map(|w| w.local_storage()) {
-            let _ = storage.set_item(STORAGE_KEY, &self.to_json());
-        }
+    pub fn from_json(text: &str) -> Option<SavedKeys> {
+        let doc = JsonDoc::parse(text).filter(JsonDoc::is_object)?;
+        let text = |k: &str| doc.get(k).and_then(|v| v.as_str()).unwrap_or_default();
+        Some(SavedKeys { segmind_key: text("segmind_key"), proxy_key: text("proxy_key") })
+    }
+}
+
+/// A job that was running when the page went away.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PendingJob {
+    pub ticket: JobTicket,
+    /// The form that made it (for the result's settings and file name).
+    pub draft: RequestDraft,
+    pub endpoint_kind: EndpointKind,
+    /// When it was sent, as milliseconds since 1970 (for the elapsed time).
+    pub started_at_ms: f64,
+}
+
+impl PendingJob {
+    pub fn from_json(text: &str) -> Option<PendingJob> {
+        let doc = JsonDoc::parse(text).filter(JsonDoc::is_object)?;
+        Some(PendingJob {
+            ticket: JobTicket::from_doc(&doc.get("ticket")?)?,
+            draft: RequestDraft::from_doc(&doc.get("draft")?),
+            endpoint_kind: doc.get("endpoint_kind").and_then(|k| k.as_str()).and_then(|k| EndpointKind::parse(&k))?,
+            started_at_ms: doc.get("started_at_ms").and_then(|t| t.as_text()).and_then(|t| t.parse().ok()).unwrap_or(0.0),
+        })
+    }
+}
+
+/// One studio's corner of `localStorage`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Store {
+    prefix: Option<String>,
+}
+
+impl Store {
+    pub fn new(prefix: Option<String>) -> Store {
+        Store { prefix: prefix.filter(|p| !p.trim().is_empty()) }
+    }
+
+    fn storage_key(&self, what: &str) -> Option<String> {
+        self.prefix.as_ref().map(|p| format!("{p}.{what}.v1"))
+    }
+
+    fn get(&self, what: &str) -> Option<String> {
+        let key = self.storage_key(what)?;
+        web_sys::window()?.local_storage().ok()??.get_item(&key).ok()?
+    }
+
+    /// Best effort: private modes and full quotas refuse writes; the page still works.
+    fn set(&self, what: &str, value: Option<&str>) {
+        let (Some(key), Some(Ok(Some(storage)))) = (self.storage_key(what), web_sys::window().map(|w| w.local_storage())) else {
+            return;
+        };
+        let _ = match value {
+            Some(value) => storage.set_item(&key, value),
+            None => storage.remove_item(&key),
+        };
+    }
+
+    pub fn load_form(&self) -> Option<SavedForm> {
+        SavedForm::from_json(&self.get("form")?)
+    }
+
+    pub fn save_form(&self, form: &SavedForm) {
+        self.set("form", Some(&form.to_json()));
+    }
+
+    pub fn load_keys(&self) -> Option<SavedKeys> {
+        SavedKeys::from_json(&self.get("keys")?)
+    }
+
+    /// Keeps the keys when `remember` is on; otherwise makes sure none are kept.
+    pub fn save_keys(&self, keys: &SavedKeys, remember: bool) {
+        let text = remember.then(|| serde_json::to_string(keys).unwrap_or_default());
+        self.set("keys", text.as_deref());
+    }
+
+    pub fn load_job(&self) -> Option<PendingJob> {
+        PendingJob::from_json(&self.get("job")?)
+    }
+
+    pub fn save_job(&self, job: Option<&PendingJob>) {
+        let text = job.map(|j| serde_json::to_string(j).unwrap_or_default());
+        self.set("job", text.as_deref());
     }
 }
 
@@ -49,21 +147,23 @@ mod tests {
     // The same tests run in headless Chromium: `cargo test --target wasm32-unknown-unknown --lib`.
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
-    use crate::endpoint::EndpointKind;
+    use crate::run_settings::RunMode;
 
     #[test]
-    fn round_trips_without_keys() {
+    fn the_form_round_trips_without_keys() {
         let mut form = SavedForm::default();
         form.draft.input_image = "https://example.com/a.png".into();
         form.draft.pose_style = "4x".into(); // a half-typed value is kept as typed
         form.endpoint.kind = EndpointKind::Segmind;
         form.endpoint.segmind_key = "sg_secret_key".into();
+        form.run.mode = RunMode::OneShot;
         let text = form.to_json();
         assert!(!text.contains("sg_secret_key"));
         let back = SavedForm::from_json(&text).expect("parses");
         assert_eq!(back.draft, form.draft);
         assert_eq!(back.endpoint.kind, EndpointKind::Segmind);
         assert_eq!(back.endpoint.segmind_key, "");
+        assert_eq!(back.run.mode, RunMode::OneShot);
     }
 
     #[test]
@@ -72,6 +172,26 @@ mod tests {
         assert_eq!(SavedForm::from_json("[1,2]"), None);
         let odd = SavedForm::from_json(r#"{"draft":{"pose_style":true},"endpoint":{"kind":"nonsense"}}"#).expect("object");
         assert_eq!(odd, SavedForm::default(), "mistyped members keep their defaults");
-        assert_eq!(SavedForm::from_json("{}"), Some(SavedForm::default()));
+        assert_eq!(PendingJob::from_json(r#"{"ticket":{}}"#), None);
+    }
+
+    #[test]
+    fn keys_and_jobs_round_trip() {
+        let keys = SavedKeys { segmind_key: "sg_1".into(), proxy_key: String::new() };
+        assert_eq!(SavedKeys::from_json(&serde_json::to_string(&keys).expect("json")), Some(keys));
+        let job = PendingJob {
+            ticket: JobTicket { request_id: "r".into(), status_url: "http://a/s".into(), response_url: "http://a/r".into() },
+            draft: RequestDraft { pose_style: "9".into(), ..RequestDraft::default() },
+            endpoint_kind: EndpointKind::Proxy,
+            started_at_ms: 1_764_000_000_000.0,
+        };
+        assert_eq!(PendingJob::from_json(&serde_json::to_string(&job).expect("json")), Some(job));
+    }
+
+    #[test]
+    fn a_store_without_prefix_keeps_nothing() {
+        assert_eq!(Store::new(None).storage_key("form"), None);
+        assert_eq!(Store::new(Some(" ".into())).storage_key("form"), None);
+        assert_eq!(Store::new(Some("a".into())).storage_key("keys").as_deref(), Some("a.keys.v1"));
     }
 }

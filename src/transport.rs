@@ -1,19 +1,26 @@
 //! The only module that talks to the network: sends a checked request with
-//! `fetch`, and turns the answer into a video `Blob` or an [`ApiError`].
+//! `fetch` (one-shot v1, or a v2 job polled to its end), aborts, retries what
+//! is safe to retry, and turns each answer into a video `Blob` or an [`ApiError`].
 //!
-//! Video bytes never enter wasm memory: a raw answer goes `Response` →
-//! `Blob`, a base64 answer is decoded by the browser. Rust only reads the
-//! first few bytes to check that it really is a video.
+//! Video bytes never enter wasm memory: a raw answer is read chunk by chunk
+//! into browser-side parts of a `Blob`, a base64 answer is decoded by the
+//! browser. Rust only reads lengths and the first few bytes.
 
 use js_sys::{Array, JsString, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, Blob, BlobPropertyBag, Headers, RequestInit, Response};
+use web_sys::{AbortSignal, Blob, BlobPropertyBag, Headers, ReadableStreamDefaultReader, RequestInit, Response};
 
-use crate::answer::{self, AnswerForm};
+use crate::answer::{self, AnswerForm, JobState, JobTicket};
 use crate::api_error::ApiError;
-use crate::endpoint::{Endpoint, SADTALKER_PATH};
+use crate::estimate;
+use crate::endpoint::{Endpoint, EndpointKind, CREDITS_PATH, SADTALKER_JOB_PATH, SADTALKER_PATH};
+use crate::json_doc::JsonDoc;
 use crate::request::SadTalkerRequest;
+use crate::retry::{self, RetryDecision};
+
+/// How often a v2 job's status is asked for.
+pub const POLL_INTERVAL_MS: i32 = 1500;
 
 /// A finished video and what the server said about it.
 #[derive(Clone, Debug)]
@@ -25,75 +32,220 @@ pub struct Video {
     pub from_stand_in: bool,
 }
 
-/// Runs one generation with the one-shot endpoint. `signal` aborts it.
-pub async fn generate(endpoint: &Endpoint, request: &SadTalkerRequest, signal: Option<&AbortSignal>) -> Result<Video, ApiError> {
-    let response = post_json(&endpoint.url_of(SADTALKER_PATH), endpoint.api_key(), &request.to_json(), signal).await?;
-    let headers = response.headers();
-    let header = |name: &str| headers.get(name).ok().flatten();
-    let status = response.status();
-    if !response.ok() {
-        let body = await_text(response.text(), signal).await.unwrap_or_default();
-        let content_type = header("content-type").unwrap_or_default();
-        return Err(ApiError::from_status(status, &body, &content_type, header("retry-after").as_deref()));
-    }
-    let remaining_credits = header("x-remaining-credits");
-    let from_stand_in = header("x-stand-in").is_some();
-    let content_type = header("content-type").unwrap_or_default();
-    let blob = match answer::answer_form(&content_type, request.base64) {
-        AnswerForm::RawVideo => blob_of(&response, signal).await?,
-        AnswerForm::Json => {
-            let json = await_js(response.json().map_err(|e| network(&e))?, signal).await?;
-            base64_blob(&base64_in_json(&json)?).await?
-        }
-        AnswerForm::Text => {
-            let text = await_js(response.text().map_err(|e| network(&e))?, signal).await?;
-            base64_blob(&text.dyn_into::<JsString>().map_err(|_| not_a_video("the answer is not text"))?).await?
-        }
-    };
-    let blob = checked_video(blob).await?;
-    Ok(Video { blob, remaining_credits, from_stand_in })
+/// Where a run is, for the progress view.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Progress {
+    /// The request (with its inputs) is going out and the model is working.
+    Waiting,
+    /// A v2 job was accepted; keep its ticket to pick it up after a reload.
+    Submitted(JobTicket),
+    Queued,
+    Processing,
+    /// Video bytes arriving; `total` when the server said how many.
+    Receiving { received: f64, total: Option<f64> },
+    /// An automatic retry after `secs_left` more seconds (attempt `attempt`).
+    RetryingIn { secs_left: u32, attempt: u32, reason: String },
 }
 
-/// POSTs a JSON body; the key, when there is one, goes in `x-api-key` and nowhere else.
-async fn post_json(url: &str, api_key: Option<&str>, body: &str, signal: Option<&AbortSignal>) -> Result<Response, ApiError> {
+impl Progress {
+    /// The stage in words, for the progress view.
+    pub fn describe(&self) -> String {
+        match self {
+            Progress::Waiting => "Sending the inputs and waiting for the model…".into(),
+            Progress::Submitted(ticket) => format!("Job {} accepted; waiting for it to start…", ticket.request_id),
+            Progress::Queued => "Waiting in the model's queue…".into(),
+            Progress::Processing => "The model is making the video…".into(),
+            Progress::Receiving { received, total: Some(total) } => {
+                format!("Receiving the video: {} of {}", estimate::size_text(*received), estimate::size_text(*total))
+            }
+            Progress::Receiving { received, total: None } => format!("Receiving the video: {}", estimate::size_text(*received)),
+            Progress::RetryingIn { secs_left, attempt, reason } => {
+                format!("{reason} Trying again by itself in {secs_left} s (retry {attempt}); nothing was charged.")
+            }
+        }
+    }
+}
+
+/// One run's controls: the abort signal (Cancel, and the overall time limit) and a progress sink.
+pub struct Run<'a> {
+    pub signal: Option<&'a AbortSignal>,
+    /// The overall limit, so a timeout is told apart from a Cancel.
+    pub timeout_secs: Option<u32>,
+    pub on_progress: &'a dyn Fn(Progress),
+}
+
+impl Run<'_> {
+    fn progress(&self, progress: Progress) {
+        (self.on_progress)(progress);
+    }
+
+    /// The failure for a rejected promise: a cancel, a timeout, or the network.
+    fn failure(&self, error: &JsValue) -> ApiError {
+        match self.signal {
+            Some(signal) if signal.aborted() => {
+                let reason = signal.reason();
+                let name = Reflect::get(&reason, &JsValue::from_str("name")).ok().and_then(|n| n.as_string());
+                match (name.as_deref(), self.timeout_secs) {
+                    (Some("TimeoutError"), Some(limit_secs)) => ApiError::TimedOut { limit_secs },
+                    _ => ApiError::Cancelled,
+                }
+            }
+            _ => network(error),
+        }
+    }
+
+    async fn wait(&self, promise: js_sys::Promise) -> Result<JsValue, ApiError> {
+        JsFuture::from(promise).await.map_err(|e| self.failure(&e))
+    }
+
+    /// Sleeps, ending early (as a cancel or timeout) when the signal fires.
+    async fn sleep_ms(&self, ms: i32) -> Result<(), ApiError> {
+        let signal = self.signal.cloned();
+        let promise = js_sys::Promise::new(&mut |resolve, reject| {
+            if let Some(window) = web_sys::window() {
+                let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+            }
+            if let Some(signal) = &signal {
+                signal.set_onabort(Some(&reject));
+            }
+        });
+        let result = self.wait(promise).await;
+        if let Some(signal) = self.signal {
+            signal.set_onabort(None);
+        }
+        result.map(|_| ())
+    }
+}
+
+/// An abort signal that fires on Cancel (`user`) or after `timeout_secs`.
+pub fn signal_with_timeout(user: &AbortSignal, timeout_secs: u32) -> AbortSignal {
+    let timeout = AbortSignal::timeout_with_u32(timeout_secs.saturating_mul(1000));
+    AbortSignal::any(&Array::of2(user, &timeout))
+}
+
+/// Runs one generation with the one-shot endpoint, retrying by itself only
+/// where [`retry::decide`] says the model did not run.
+pub async fn generate(endpoint: &Endpoint, request: &SadTalkerRequest, run: &Run<'_>) -> Result<Video, ApiError> {
+    with_retries(run, || generate_once(endpoint, request, run)).await
+}
+
+/// Submits a v2 job (with retries as for [`generate`]) and waits for its video.
+pub async fn generate_job(endpoint: &Endpoint, request: &SadTalkerRequest, run: &Run<'_>) -> Result<Video, ApiError> {
+    let ticket = with_retries(run, || submit_job(endpoint, request, run)).await?;
+    run.progress(Progress::Submitted(ticket.clone()));
+    await_job(endpoint, &ticket, request.base64, run).await
+}
+
+async fn with_retries<T, F, Fut>(run: &Run<'_>, mut attempt: F) -> Result<T, ApiError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, ApiError>>,
+{
+    let mut retries = 0;
+    loop {
+        let error = match attempt().await {
+            Ok(value) => return Ok(value),
+            Err(error) => error,
+        };
+        let RetryDecision::After { secs } = retry::decide(&error, retries) else { return Err(error) };
+        retries += 1;
+        for secs_left in (1..=secs).rev() {
+            run.progress(Progress::RetryingIn { secs_left, attempt: retries, reason: error.to_string() });
+            run.sleep_ms(1000).await?;
+        }
+    }
+}
+
+async fn generate_once(endpoint: &Endpoint, request: &SadTalkerRequest, run: &Run<'_>) -> Result<Video, ApiError> {
+    run.progress(Progress::Waiting);
+    let response = send(&endpoint.url_of(SADTALKER_PATH), "POST", endpoint.api_key(), Some(&request.to_json()), run).await?;
+    if !response.ok() {
+        return Err(error_of(&response, run).await);
+    }
+    video_of(&response, request.base64, run).await
+}
+
+/// Sends a request; the key, when there is one, goes in `x-api-key` and nowhere else.
+async fn send(url: &str, method: &str, api_key: Option<&str>, body: Option<&str>, run: &Run<'_>) -> Result<Response, ApiError> {
     let headers = Headers::new().map_err(|e| network(&e))?;
-    headers.set("content-type", "application/json").map_err(|e| network(&e))?;
     if let Some(key) = api_key {
         headers.set("x-api-key", key).map_err(|e| network(&e))?;
     }
     let init = RequestInit::new();
-    init.set_method("POST");
+    init.set_method(method);
+    if let Some(body) = body {
+        headers.set("content-type", "application/json").map_err(|e| network(&e))?;
+        init.set_body(&JsValue::from_str(body));
+    }
     init.set_headers(&headers);
-    init.set_body(&JsValue::from_str(body));
-    init.set_signal(signal);
+    init.set_signal(run.signal);
     let window = web_sys::window().ok_or_else(|| ApiError::Network { detail: "no browser window".into() })?;
-    let response = await_js(window.fetch_with_str_and_init(url, &init), signal).await?;
+    let response = run.wait(window.fetch_with_str_and_init(url, &init)).await?;
     response.dyn_into::<Response>().map_err(|_| ApiError::Network { detail: "fetch gave no response".into() })
 }
 
-/// Awaits a promise; a rejection is a cancel when `signal` fired, else a network failure.
-async fn await_js(promise: js_sys::Promise, signal: Option<&AbortSignal>) -> Result<JsValue, ApiError> {
-    JsFuture::from(promise).await.map_err(|e| {
-        if signal.is_some_and(AbortSignal::aborted) {
-            ApiError::Cancelled
-        } else {
-            network(&e)
+fn header(response: &Response, name: &str) -> Option<String> {
+    response.headers().get(name).ok().flatten()
+}
+
+/// An error status and its (small) body as an [`ApiError`].
+async fn error_of(response: &Response, run: &Run<'_>) -> ApiError {
+    let body = match response.text() {
+        Ok(promise) => match run.wait(promise).await {
+            Ok(text) => text.as_string().unwrap_or_default(),
+            Err(e @ (ApiError::Cancelled | ApiError::TimedOut { .. })) => return e,
+            Err(_) => String::new(),
+        },
+        Err(_) => String::new(),
+    };
+    let content_type = header(response, "content-type").unwrap_or_default();
+    ApiError::from_status(response.status(), &body, &content_type, header(response, "retry-after").as_deref())
+}
+
+/// A success answer as a checked video Blob, in whichever form it came.
+async fn video_of(response: &Response, asked_for_base64: bool, run: &Run<'_>) -> Result<Video, ApiError> {
+    let remaining_credits = header(response, "x-remaining-credits");
+    let from_stand_in = header(response, "x-stand-in").is_some();
+    let content_type = header(response, "content-type").unwrap_or_default();
+    let blob = match answer::answer_form(&content_type, asked_for_base64) {
+        AnswerForm::RawVideo => read_blob(response, run).await?,
+        AnswerForm::Json => {
+            let json = run.wait(response.json().map_err(|e| network(&e))?).await?;
+            base64_blob(&base64_in_json(&json)?).await?
         }
-    })
+        AnswerForm::Text => {
+            let text = run.wait(response.text().map_err(|e| network(&e))?).await?;
+            base64_blob(&text.dyn_into::<JsString>().map_err(|_| not_a_video("the answer is not text"))?).await?
+        }
+    };
+    Ok(Video { blob: checked_video(blob).await?, remaining_credits, from_stand_in })
 }
 
-async fn await_text(promise: Result<js_sys::Promise, JsValue>, signal: Option<&AbortSignal>) -> Result<String, ApiError> {
-    let value = await_js(promise.map_err(|e| network(&e))?, signal).await?;
-    Ok(value.as_string().unwrap_or_default())
-}
-
-async fn blob_of(response: &Response, signal: Option<&AbortSignal>) -> Result<Blob, ApiError> {
-    let promise = response.blob().map_err(|e| network(&e))?;
-    await_js(promise, signal).await?.dyn_into::<Blob>().map_err(|_| not_a_video("the body could not be read"))
+/// Reads the body chunk by chunk, reporting bytes; the chunks stay JS
+/// objects and become the parts of one Blob.
+async fn read_blob(response: &Response, run: &Run<'_>) -> Result<Blob, ApiError> {
+    let total = header(response, "content-length").and_then(|n| n.parse::<f64>().ok());
+    let Some(body) = response.body() else { return Ok(Blob::new().map_err(|e| network(&e))?) };
+    let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+    let parts = Array::new();
+    let mut received = 0.0;
+    run.progress(Progress::Receiving { received, total });
+    loop {
+        let step = run.wait(reader.read()).await?;
+        if Reflect::get(&step, &JsValue::from_str("done")).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
+            break;
+        }
+        let chunk = Reflect::get(&step, &JsValue::from_str("value")).map_err(|e| network(&e))?;
+        received += chunk.dyn_ref::<Uint8Array>().map_or(0.0, |c| f64::from(c.length()));
+        parts.push(&chunk);
+        run.progress(Progress::Receiving { received, total });
+    }
+    Blob::new_with_u8_array_sequence(&parts).map_err(|e| network(&e))
 }
 
 /// The base64 text in a JSON answer: the document itself if it is a string,
-/// else the first of [`answer::BASE64_KEYS`] that holds a string.
+/// else the first of [`answer::BASE64_KEYS`] that holds a string. Read with
+/// `Reflect`, so tens of MB of text never cross into wasm.
 fn base64_in_json(json: &JsValue) -> Result<JsString, ApiError> {
     if let Some(text) = json.dyn_ref::<JsString>() {
         return Ok(text.clone());
@@ -112,8 +264,7 @@ async fn base64_blob(text: &JsString) -> Result<Blob, ApiError> {
     let start = answer::base64_start(&prefix).ok_or_else(|| not_a_video("the data: URI in the answer is not base64"))?;
     let payload = text.slice(start as u32, text.length());
     let bytes = decode_base64(&payload).await?;
-    let parts = Array::of1(&bytes);
-    Blob::new_with_u8_array_sequence(&parts).map_err(|e| network(&e))
+    Blob::new_with_u8_array_sequence(&Array::of1(&bytes)).map_err(|e| network(&e))
 }
 
 /// `Uint8Array.fromBase64` where the browser has it (Chromium 140+), else the
@@ -123,16 +274,12 @@ async fn decode_base64(payload: &JsString) -> Result<JsValue, ApiError> {
     let constructor = Reflect::get(&js_sys::global(), &JsValue::from_str("Uint8Array")).map_err(damaged)?;
     if let Ok(from_base64) = Reflect::get(&constructor, &JsValue::from_str("fromBase64")) {
         if let Some(from_base64) = from_base64.dyn_ref::<js_sys::Function>() {
-            let bytes = from_base64.call1(&constructor, payload).map_err(damaged)?;
-            return Ok(bytes);
+            return from_base64.call1(&constructor, payload).map_err(damaged);
         }
     }
     let window = web_sys::window().ok_or_else(|| ApiError::Network { detail: "no browser window".into() })?;
     let url = JsString::from("data:application/octet-stream;base64,").concat(payload);
-    let response: Response = JsFuture::from(window.fetch_with_str(&String::from(url)))
-        .await
-        .map_err(damaged)?
-        .unchecked_into();
+    let response: Response = JsFuture::from(window.fetch_with_str(&String::from(url))).await.map_err(damaged)?.unchecked_into();
     let buffer = JsFuture::from(response.array_buffer().map_err(damaged)?).await.map_err(damaged)?;
     Ok(Uint8Array::new(&buffer).into())
 }
@@ -154,6 +301,9 @@ async fn checked_video(blob: Blob) -> Result<Blob, ApiError> {
         return Err(not_a_video(detail));
     }
     let mime = answer::video_mime(&first_bytes);
+    if mime == "video/mp4" && !mp4_is_complete(&blob).await? {
+        return Err(not_a_video("the video file is cut off (the download was truncated)"));
+    }
     if blob.type_() == mime {
         return Ok(blob);
     }
@@ -161,6 +311,105 @@ async fn checked_video(blob: Blob) -> Result<Blob, ApiError> {
     let options = BlobPropertyBag::new();
     options.set_type(mime);
     Blob::new_with_blob_sequence_and_options(&Array::of1(&blob), &options).map_err(|e| network(&e))
+}
+
+/// Whether the MP4's top-level boxes add up to the file's length exactly; a
+/// cut-off download ends inside a box. Reads a few 16-byte headers only.
+async fn mp4_is_complete(blob: &Blob) -> Result<bool, ApiError> {
+    let total = blob.size();
+    let mut offset = 0.0;
+    for _ in 0..256 {
+        if offset == total {
+            return Ok(true);
+        }
+        let end = (offset + f64::from(answer::BOX_HEADER_LEN)).min(total);
+        let head = blob.slice_with_f64_and_f64(offset, end).map_err(|e| network(&e))?;
+        let bytes = Uint8Array::new(&JsFuture::from(head.array_buffer()).await.map_err(|e| network(&e))?).to_vec();
+        match answer::box_size(&bytes, total - offset) {
+            Some(size) if offset + size <= total => offset += size,
+            _ => return Ok(false),
+        }
+    }
+    Ok(false)
+}
+
+/// `POST /v2/sadtalker`: the job's ticket.
+async fn submit_job(endpoint: &Endpoint, request: &SadTalkerRequest, run: &Run<'_>) -> Result<JobTicket, ApiError> {
+    run.progress(Progress::Waiting);
+    let response = send(&endpoint.url_of(SADTALKER_JOB_PATH), "POST", endpoint.api_key(), Some(&request.to_json()), run).await?;
+    if !response.ok() {
+        return Err(error_of(&response, run).await);
+    }
+    let json = small_json(&response, run).await?;
+    JobTicket::from_doc(&json).ok_or_else(|| not_a_video("the job was accepted without a request_id and status URLs"))
+}
+
+/// A small JSON answer (a status, a ticket) read as a document.
+async fn small_json(response: &Response, run: &Run<'_>) -> Result<JsonDoc, ApiError> {
+    let text = run.wait(response.text().map_err(|e| network(&e))?).await?.as_string().unwrap_or_default();
+    JsonDoc::parse(&text).ok_or_else(|| not_a_video("the answer was not the JSON the API documents"))
+}
+
+/// Polls a job until it ends, then fetches its video. Also picks up a job
+/// started before a reload: the ticket is all it needs.
+pub async fn await_job(endpoint: &Endpoint, ticket: &JobTicket, asked_for_base64: bool, run: &Run<'_>) -> Result<Video, ApiError> {
+    loop {
+        let response = send(&ticket.status_url, "GET", endpoint.api_key(), None, run).await?;
+        // A body naming a final state is the answer whatever the status (FAILED comes with 422).
+        let status = response.status();
+        let state = if response.ok() || status == 422 {
+            small_json(&response, run).await.ok().and_then(|doc| JobState::from_doc(&doc))
+        } else {
+            None
+        };
+        match state {
+            Some(JobState::Completed) => break,
+            Some(JobState::Failed(message)) => return Err(ApiError::JobFailed { message }),
+            Some(JobState::Queued) => run.progress(Progress::Queued),
+            Some(JobState::Processing) => run.progress(Progress::Processing),
+            None if !response.ok() && status != 422 => return Err(error_of(&response, run).await),
+            None => return Err(not_a_video("the job status answer named no status")),
+        }
+        run.sleep_ms(POLL_INTERVAL_MS).await?;
+    }
+    let response = send(&ticket.response_url, "GET", endpoint.api_key(), None, run).await?;
+    if !response.ok() && response.status() != 422 {
+        return Err(error_of(&response, run).await);
+    }
+    let json = run.wait(response.json().map_err(|e| network(&e))?).await?;
+    // Read member by member: `output` may be tens of MB of base64.
+    let member = |key: &str| Reflect::get(&json, &JsValue::from_str(key)).ok().and_then(|v| v.as_string());
+    if let Some(JobState::Failed(message)) = member("status").and_then(|s| JobState::from_parts(&s, member("error"))) {
+        return Err(ApiError::JobFailed { message });
+    }
+    let output = Reflect::get(&json, &JsValue::from_str("output"))
+        .ok()
+        .and_then(|o| o.dyn_into::<JsString>().ok())
+        .ok_or_else(|| not_a_video("the finished job has no output"))?;
+    let prefix = String::from(output.slice(0, 16));
+    if answer::output_is_link(&prefix) {
+        // A link to the finished file (a CDN): fetched without the key.
+        let response = send(&String::from(output), "GET", None, None, run).await?;
+        if !response.ok() {
+            return Err(error_of(&response, run).await);
+        }
+        return video_of(&response, asked_for_base64, run).await;
+    }
+    let blob = checked_video(base64_blob(&output).await?).await?;
+    Ok(Video { blob, remaining_credits: None, from_stand_in: endpoint.kind == EndpointKind::StandIn })
+}
+
+/// The account's balance (`GET /v1/get-user-credits`).
+pub async fn credits(endpoint: &Endpoint, run: &Run<'_>) -> Result<answer::Credits, ApiError> {
+    let response = send(&endpoint.url_of(CREDITS_PATH), "GET", endpoint.api_key(), None, run).await?;
+    if !response.ok() {
+        return Err(error_of(&response, run).await);
+    }
+    let doc = small_json(&response, run).await?;
+    answer::Credits::from_doc(&doc).ok_or_else(|| ApiError::UnexpectedStatus {
+        status: response.status(),
+        server_message: Some("the credits answer had no \"credits\"".into()),
+    })
 }
 
 fn not_a_video(detail: &str) -> ApiError {

@@ -4,130 +4,13 @@
 //! Needs `trunk build --release` first and chromedriver (scripts/test.sh does both).
 #![cfg(not(target_arch = "wasm32"))]
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod support;
 
-use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::{json, Value};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
 
-const WAIT: Duration = Duration::from_secs(30);
-
-fn repo_path(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port on 127.0.0.1")
-}
-
-/// The stand-in serving the built page and the samples, on a free port.
-async fn start_stand_in() -> stand_in::Running {
-    let dist = repo_path("dist");
-    assert!(dist.join("index.html").is_file(), "dist/ is missing: run `trunk build --release` first (scripts/test.sh does)");
-    let samples = repo_path("media/generated");
-    assert!(samples.join("portrait.jpg").is_file(), "sample media missing: run scripts/make-media.sh (scripts/setup.sh does)");
-    let config = stand_in::Config {
-        delay: Duration::from_millis(800),
-        static_dir: Some(dist),
-        samples_dir: Some(samples),
-        ..stand_in::Config::default()
-    };
-    stand_in::start(config, SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await.expect("stand-in starts")
-}
-
-/// A chromedriver process and a headless Chromium session driven through it.
-struct Browser {
-    client: Client,
-    driver: Child,
-    _profile: tempfile::TempDir,
-}
-
-impl Browser {
-    async fn start() -> Browser {
-        let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
-        let port = free_port();
-        let driver = Command::new(&chromedriver)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {chromedriver} ({e}): run scripts/setup.sh"));
-        let profile = tempfile::tempdir().expect("profile dir");
-        let capabilities = json!({
-            "goog:chromeOptions": {
-                "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--disable-background-networking", "--disable-component-update", "--no-first-run",
-                    "--disable-sync", "--disable-quic", "--window-size=1000,1400",
-                    format!("--user-data-dir={}", profile.path().display()),
-                ]
-            }
-        });
-        let capabilities = match capabilities {
-            Value::Object(map) => map,
-            _ => unreachable!("a JSON object literal"),
-        };
-        let url = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + WAIT;
-        let client = loop {
-            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-            match ClientBuilder::new(connector).capabilities(capabilities.clone()).connect(&url).await {
-                Ok(client) => break client,
-                Err(e) if Instant::now() > deadline => panic!("chromedriver at {url} did not accept a session: {e}"),
-                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
-            }
-        };
-        Browser { client, driver, _profile: profile }
-    }
-
-    async fn stop(mut self) {
-        let _ = self.client.close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-    }
-
-    fn testid(id: &str) -> String {
-        format!("[data-testid=\"{id}\"]")
-    }
-
-    async fn find(&self, id: &str) -> fantoccini::elements::Element {
-        self.client.wait().at_most(WAIT).for_element(Locator::Css(&Self::testid(id))).await.unwrap_or_else(|e| panic!("{id}: {e}"))
-    }
-
-    /// Clears a field and types into it, key by key, as a person would.
-    async fn type_into(&self, id: &str, text: &str) {
-        let field = self.find(id).await;
-        field.clear().await.unwrap_or_else(|e| panic!("clear {id}: {e}"));
-        field.send_keys(text).await.unwrap_or_else(|e| panic!("type into {id}: {e}"));
-    }
-
-    async fn click(&self, id: &str) {
-        self.find(id).await.click().await.unwrap_or_else(|e| panic!("click {id}: {e}"));
-    }
-
-    async fn value(&self, id: &str) -> String {
-        self.find(id).await.prop("value").await.ok().flatten().unwrap_or_default()
-    }
-
-    async fn js(&self, script: &str) -> Value {
-        self.client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
-    }
-
-    /// Polls `script` until it returns true.
-    async fn wait_until(&self, what: &str, script: &str) {
-        let deadline = Instant::now() + WAIT;
-        while self.js(script).await != Value::Bool(true) {
-            assert!(Instant::now() < deadline, "timed out waiting for {what}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-}
+use serde_json::json;
+use support::{repo_path, start_stand_in, Browser};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn filled_form_generates_a_video_that_plays() {
@@ -146,10 +29,6 @@ async fn filled_form_generates_a_video_that_plays() {
     browser.find("preprocess").await.select_by_value("crop").await.expect("select crop");
     browser.click("image_size-512").await;
     browser.click("generate").await;
-    if std::env::var("E2E_DEBUG").is_ok() {
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        eprintln!("{}", browser.js("return document.body.innerText + '\\n' + (window.__errs||[]).join('\\n');").await);
-    }
 
     browser.find("progress").await;
     browser.find("cancel").await;
@@ -246,6 +125,7 @@ async fn proxy_mode_goes_page_to_proxy_to_stand_in_without_a_key_in_the_page() {
             delay: Duration::from_millis(300),
             static_dir: Some(dist),
             samples_dir: Some(repo_path("media/generated")),
+            ..stand_in::Config::default()
         };
         stand_in::start(config, SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await.expect("stand-in starts")
     };
@@ -268,8 +148,8 @@ async fn proxy_mode_goes_page_to_proxy_to_stand_in_without_a_key_in_the_page() {
     assert_eq!(width, json!(256));
 
     let records = proxy.records();
-    assert_eq!(records.len(), 1, "{records:?}");
-    assert!(!records[0].client_sent_key, "the page sent no key");
+    assert_eq!(records.first().map(|r| r.path.as_str()), Some("/v2/sadtalker"), "a job through the proxy: {records:?}");
+    assert!(records.iter().all(|r| !r.client_sent_key && r.status == 200), "the page sent no key: {records:?}");
     let seen = stand_in.seen();
     assert_eq!(seen.len(), 1);
     assert!(seen[0].had_key && seen[0].status == 200, "the stand-in accepted the proxy's key: {seen:?}");

@@ -1,40 +1,61 @@
-//! The studio: state, persistence, and the page's layout.
+//! The studio: its state, what survives a reload, and the layout.
 
 use leptos::prelude::*;
 
-use super::controls::Checked;
+use super::code_panel::CodePanel;
 use super::endpoint_picker::EndpointPicker;
+use super::history_list::HistoryList;
 use super::request_form::{InputsSection, SettingsSection};
-use super::run_panel::RunPanel;
+use super::run_panel::{start_run, RunPanel, Start};
+use super::studio::{next_uid, Checked, RunState, Studio};
 use crate::endpoint::{sample_inputs, EndpointKind, EndpointSettings};
+use crate::history::History;
 use crate::request::{not_public_inputs, RequestDraft};
-use crate::saved_form::SavedForm;
+use crate::saved_form::{SavedForm, SavedKeys, Store};
 
-/// Where the page was served from (the stand-in serves it and the samples).
-fn page_origin() -> String {
-    web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default()
+/// How a studio starts; the page and `mount()` each fill it in.
+#[derive(Clone, Debug, Default)]
+pub struct StudioOptions {
+    /// Prefix for what is kept in this browser (form, keys if asked, job,
+    /// history); `None` keeps nothing.
+    pub storage_prefix: Option<String>,
+    /// Where the page came from: the stand-in serves the page and the samples.
+    pub page_origin: String,
+    /// Endpoint to start with when nothing was saved.
+    pub endpoint: Option<EndpointSettings>,
+    /// Request fields to start with when nothing was saved.
+    pub draft: Option<RequestDraft>,
 }
 
-/// A first visit gets the stand-in's samples filled in; a return visit gets what was left.
-fn initial_form(origin: &str) -> SavedForm {
-    SavedForm::load().unwrap_or_else(|| {
-        let (input_image, input_audio) = sample_inputs(origin);
-        SavedForm { draft: RequestDraft { input_image, input_audio, ..RequestDraft::default() }, endpoint: EndpointSettings::default() }
-    })
+/// What the form starts with: what was left here, else the options, else the samples.
+fn initial_form(store: &Store, options: &StudioOptions) -> SavedForm {
+    let mut form = store.load_form().unwrap_or_else(|| {
+        let draft = options.draft.clone().unwrap_or_else(|| {
+            let (input_image, input_audio) = sample_inputs(&options.page_origin);
+            RequestDraft { input_image, input_audio, ..RequestDraft::default() }
+        });
+        SavedForm { draft, endpoint: options.endpoint.clone().unwrap_or_default(), ..SavedForm::default() }
+    });
+    if form.run.remember_key {
+        if let Some(keys) = store.load_keys() {
+            form.endpoint.segmind_key = keys.segmind_key;
+            form.endpoint.proxy_key = keys.proxy_key;
+        }
+    }
+    form
 }
 
 #[component]
-pub fn App() -> impl IntoView {
-    let origin = page_origin();
-    let initial = initial_form(&origin);
+pub fn App(#[prop(optional)] options: StudioOptions) -> impl IntoView {
+    let store = Store::new(options.storage_prefix.clone());
+    let initial = initial_form(&store, &options);
+    let history = options.storage_prefix.as_ref().map(|p| History::new(&format!("{p}.history")));
     let draft = RwSignal::new(initial.draft);
     let endpoint = RwSignal::new(initial.endpoint);
+    let run_settings = RwSignal::new(initial.run);
 
-    // Every edit is kept, so nothing is lost to an error or a reload.
-    Effect::new(move |_| SavedForm { draft: draft.get(), endpoint: endpoint.get() }.store());
-
-    let resolve_origin = origin.clone();
-    let resolved = Memo::new(move |_| endpoint.with(|e| e.resolve(&resolve_origin)));
+    let origin = options.page_origin.clone();
+    let resolved = Memo::new(move |_| endpoint.with(|e| e.resolve(&origin)));
     let checked: Checked = Memo::new(move |_| {
         let request = draft.with(RequestDraft::validate)?;
         let problems = match endpoint.with(|e| e.kind) {
@@ -48,6 +69,39 @@ pub fn App() -> impl IntoView {
         }
     });
 
+    let studio = Studio {
+        uid: next_uid(),
+        draft,
+        endpoint,
+        run_settings,
+        checked,
+        resolved,
+        run: RwSignal::new(RunState::Idle),
+        progress: RwSignal::new(None),
+        credits: RwSignal::new(None),
+        history_version: RwSignal::new(0),
+        store: StoredValue::new(store.clone()),
+        history: StoredValue::new(history),
+        abort: StoredValue::new_local(None),
+    };
+    provide_context(studio);
+
+    // Every edit is kept, so nothing is lost to an error or a reload; keys
+    // only while "remember" is ticked.
+    Effect::new(move |_| {
+        let form = SavedForm { draft: draft.get(), endpoint: endpoint.get(), run: run_settings.get() };
+        store.save_keys(&SavedKeys::of(&form.endpoint), form.run.remember_key);
+        store.save_form(&form);
+    });
+
+    // A job that was running when the page went away is picked up again.
+    if let Some(job) = studio.store.with_value(Store::load_job) {
+        if studio.resolved.with_untracked(|r| r.as_ref().is_ok_and(|e| e.kind == job.endpoint_kind)) {
+            start_run(studio, Start::Resume(job));
+        }
+    }
+    on_cleanup(move || studio.cancel());
+
     view! {
         <div class="ths-studio" data-testid="studio">
             <header class="ths-header">
@@ -55,11 +109,13 @@ pub fn App() -> impl IntoView {
                 <p>"A portrait and a voice clip in, a video of that face speaking out (SadTalker on Segmind)."</p>
             </header>
             <form class="ths-form" novalidate on:submit=|ev| ev.prevent_default()>
-                <EndpointPicker settings=endpoint resolved page_origin=origin />
-                <InputsSection draft checked />
-                <SettingsSection draft checked />
-                <RunPanel checked resolved />
+                <EndpointPicker page_origin=options.page_origin />
+                <InputsSection />
+                <SettingsSection />
+                <RunPanel />
+                <CodePanel />
             </form>
+            <HistoryList />
         </div>
     }
 }

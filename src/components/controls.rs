@@ -2,10 +2,8 @@
 
 use leptos::prelude::*;
 
-use crate::request::{Field, FieldError, RequestDraft, SadTalkerRequest};
-
-/// The draft checked for the chosen endpoint: the request to send, or every problem.
-pub type Checked = Memo<Result<SadTalkerRequest, Vec<FieldError>>>;
+use super::studio::{use_studio, Checked};
+use crate::request::{Field, RequestDraft};
 
 /// The message that belongs beside `field`, if any.
 pub fn field_message(checked: Checked, field: Field) -> impl Fn() -> Option<String> + Copy {
@@ -14,10 +12,9 @@ pub fn field_message(checked: Checked, field: Field) -> impl Fn() -> Option<Stri
 
 /// A message slot under a control; empty when all is well.
 #[component]
-pub fn FieldMessage(#[prop(into)] message: Signal<Option<String>>, field: Field) -> impl IntoView {
+pub fn FieldMessage(#[prop(into)] message: Signal<Option<String>>, #[prop(into)] testid: String) -> impl IntoView {
     view! {
-        <p class="ths-field-error" role="alert" data-testid=format!("error-{}", field.json_name())
-            hidden=move || message.with(Option::is_none)>
+        <p class="ths-field-error" role="alert" data-testid=format!("error-{testid}") hidden=move || message.with(Option::is_none)>
             {move || message.get().unwrap_or_default()}
         </p>
     }
@@ -25,15 +22,11 @@ pub fn FieldMessage(#[prop(into)] message: Signal<Option<String>>, field: Field)
 
 /// A text input that writes what is typed straight into the draft.
 #[component]
-pub fn DraftText(
-    draft: RwSignal<RequestDraft>,
-    checked: Checked,
-    field: Field,
-    #[prop(into)] placeholder: String,
-    #[prop(into)] hint: String,
-) -> impl IntoView {
-    let id = format!("ths-{}", field.json_name());
-    let message = field_message(checked, field);
+pub fn DraftText(field: Field, #[prop(into)] placeholder: String, #[prop(into)] hint: String) -> impl IntoView {
+    let studio = use_studio();
+    let draft = studio.draft;
+    let id = studio.id(field.json_name());
+    let message = field_message(studio.checked, field);
     view! {
         <div class="ths-field" class:ths-invalid=move || message().is_some()>
             <label for=id.clone()>{field.label()}</label>
@@ -43,24 +36,18 @@ pub fn DraftText(
                 prop:value=move || draft.with(|d| d.text(field).to_string())
                 on:input=move |ev| draft.update(|d| d.set_text(field, event_target_value(&ev))) />
             <p class="ths-hint">{hint}</p>
-            <FieldMessage message=Signal::derive(message) field />
+            <FieldMessage message=Signal::derive(message) testid=field.json_name() />
         </div>
     }
 }
 
 /// A range slider and a number box for the same draft field; either one edits it.
 #[component]
-pub fn SliderNumber(
-    draft: RwSignal<RequestDraft>,
-    checked: Checked,
-    field: Field,
-    min: &'static str,
-    max: &'static str,
-    step: &'static str,
-    #[prop(into)] hint: String,
-) -> impl IntoView {
-    let id = format!("ths-{}", field.json_name());
-    let message = field_message(checked, field);
+pub fn SliderNumber(field: Field, min: &'static str, max: &'static str, step: &'static str, #[prop(into)] hint: String) -> impl IntoView {
+    let studio = use_studio();
+    let draft = studio.draft;
+    let id = studio.id(field.json_name());
+    let message = field_message(studio.checked, field);
     let value = move || draft.with(|d| d.text(field).to_string());
     let set = move |text: String| draft.update(|d| d.set_text(field, text));
     view! {
@@ -78,7 +65,7 @@ pub fn SliderNumber(
                     prop:value=value on:input=move |ev| set(event_target_value(&ev)) />
             </div>
             <p class="ths-hint">{hint}</p>
-            <FieldMessage message=Signal::derive(message) field />
+            <FieldMessage message=Signal::derive(message) testid=field.json_name() />
         </div>
     }
 }

@@ -1,11 +1,14 @@
 //! The page's Leptos components. They wire signals to the plain logic in
-//! `request`, `endpoint`, `api_error` and `transport`, and hold no rules of
-//! their own.
+//! `request`, `endpoint`, `run_settings`, `snippet` and to `session` /
+//! `transport`, and hold no rules of their own.
 
 mod app;
+mod code_panel;
 mod controls;
 mod endpoint_picker;
+mod history_list;
 mod request_form;
 mod run_panel;
+mod studio;
 
-pub use app::App;
+pub use app::{App, StudioOptions};

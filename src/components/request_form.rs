@@ -1,71 +1,89 @@
-//! The request's own fields: the two inputs and the model settings.
+//! The request's own fields, and how the run is made (advanced).
 
 use leptos::prelude::*;
 
-use super::controls::{field_message, Checked, DraftText, FieldMessage, SliderNumber};
-use crate::request::{Field, ImageSize, Preprocess, RequestDraft};
+use super::controls::{field_message, DraftText, FieldMessage, SliderNumber};
+use super::studio::use_studio;
+use crate::request::{Field, ImageSize, Preprocess};
+use crate::run_settings::RunMode;
 
 #[component]
-pub fn InputsSection(draft: RwSignal<RequestDraft>, checked: Checked) -> impl IntoView {
+pub fn InputsSection() -> impl IntoView {
     view! {
         <fieldset class="ths-inputs">
             <legend>"Inputs"</legend>
-            <DraftText draft checked field=Field::InputImage placeholder="https://example.com/portrait.jpg"
+            <DraftText field=Field::InputImage placeholder="https://example.com/portrait.jpg"
                 hint="A clear, front-facing photo of one real human face (URL or data: URI)." />
-            <DraftText draft checked field=Field::InputAudio placeholder="https://example.com/voice.mp3"
+            <DraftText field=Field::InputAudio placeholder="https://example.com/voice.mp3"
                 hint="Speech as WAV or MP3. Avoid special symbols in the file name: they can break the model's ffmpeg." />
         </fieldset>
     }
 }
 
 #[component]
-pub fn SettingsSection(draft: RwSignal<RequestDraft>, checked: Checked) -> impl IntoView {
-    let preprocess_message = field_message(checked, Field::Preprocess);
-    let size_message = field_message(checked, Field::ImageSize);
+pub fn SettingsSection() -> impl IntoView {
+    let studio = use_studio();
+    let draft = studio.draft;
+    let run_settings = studio.run_settings;
+    let preprocess_message = field_message(studio.checked, Field::Preprocess);
+    let size_message = field_message(studio.checked, Field::ImageSize);
+    let timeout_message = move || run_settings.with(|r| r.timeout().err().map(|e| e.to_string()));
     let preprocess_options = Preprocess::ALL.map(|p| view! { <option value=p.as_str()>{p.as_str()}</option> });
+    let size_group = studio.id("image-size");
     let size_options = ImageSize::ALL.map(|size| {
         let px = size.pixels().to_string();
         let label = format!("{px} px");
         let value = px.clone();
         view! {
             <label class="ths-choice">
-                <input type="radio" name="ths-image-size" value=px.clone() data-testid=format!("image_size-{px}")
+                <input type="radio" name=size_group.clone() value=px.clone() data-testid=format!("image_size-{px}")
                     prop:checked=move || draft.with(|d| d.image_size.trim() == value)
                     on:change=move |_| draft.update(|d| d.image_size = px.clone()) />
                 {label}
             </label>
         }
     });
+    let mode_group = studio.id("mode");
+    let mode_options = [(RunMode::Job, "As a job (survives a reload; the provider's advice for video)"), (RunMode::OneShot, "One long request")]
+        .map(|(mode, label)| {
+            view! {
+                <label class="ths-choice">
+                    <input type="radio" name=mode_group.clone() data-testid=format!("mode-{}", mode.as_str())
+                        prop:checked=move || run_settings.with(|r| r.mode == mode)
+                        on:change=move |_| run_settings.update(|r| r.mode = mode) />
+                    {label}
+                </label>
+            }
+        });
+    let preprocess_id = studio.id("preprocess");
+    let timeout_id = studio.id("timeout");
 
     view! {
         <fieldset class="ths-settings">
             <legend>"Settings"</legend>
-            <SliderNumber draft checked field=Field::PoseStyle min="0" max="45" step="1"
-                hint="Head-movement style, a whole number 0–45 (default 4)." />
-            <SliderNumber draft checked field=Field::ExpressionScale min="1" max="3" step="0.1"
-                hint="Strength of facial expression, 1–3 (default 1.4)." />
+            <SliderNumber field=Field::PoseStyle min="0" max="45" step="1" hint="Head-movement style, a whole number 0–45 (default 4)." />
+            <SliderNumber field=Field::ExpressionScale min="1" max="3" step="0.1" hint="Strength of facial expression, 1–3 (default 1.4)." />
 
             <div class="ths-field" class:ths-invalid=move || preprocess_message().is_some()>
-                <label for="ths-preprocess">"Preprocess"</label>
-                <select id="ths-preprocess" data-testid="preprocess"
+                <label for=preprocess_id.clone()>"Preprocess"</label>
+                <select id=preprocess_id data-testid="preprocess"
                     prop:value=move || draft.with(|d| d.preprocess.trim().to_ascii_lowercase())
                     on:change=move |ev| draft.update(|d| d.preprocess = event_target_value(&ev))>
                     {preprocess_options.into_iter().collect_view()}
                 </select>
                 <p class="ths-hint">"How the portrait is framed: crop to the face, resize it, or keep the full image."</p>
-                <FieldMessage message=Signal::derive(preprocess_message) field=Field::Preprocess />
+                <FieldMessage message=Signal::derive(preprocess_message) testid="preprocess" />
             </div>
 
             <div class="ths-field" role="radiogroup" aria-label="Image size" class:ths-invalid=move || size_message().is_some()>
                 <span class="ths-label">"Image size"</span>
                 <div class="ths-choices">{size_options.into_iter().collect_view()}</div>
                 <p class="ths-hint">"Resolution of the face renderer; 512 is sharper and slower."</p>
-                <FieldMessage message=Signal::derive(size_message) field=Field::ImageSize />
+                <FieldMessage message=Signal::derive(size_message) testid="image_size" />
             </div>
 
             <label class="ths-choice ths-toggle">
-                <input type="checkbox" data-testid="enhancer"
-                    prop:checked=move || draft.with(|d| d.enhancer)
+                <input type="checkbox" data-testid="enhancer" prop:checked=move || draft.with(|d| d.enhancer)
                     on:change=move |ev| draft.update(|d| d.enhancer = event_target_checked(&ev)) />
                 "Enhance the face (face restoration)"
             </label>
@@ -73,11 +91,22 @@ pub fn SettingsSection(draft: RwSignal<RequestDraft>, checked: Checked) -> impl 
             <details class="ths-advanced">
                 <summary>"Advanced"</summary>
                 <label class="ths-choice ths-toggle">
-                    <input type="checkbox" data-testid="base64"
-                        prop:checked=move || draft.with(|d| d.base64)
+                    <input type="checkbox" data-testid="base64" prop:checked=move || draft.with(|d| d.base64)
                         on:change=move |ev| draft.update(|d| d.base64 = event_target_checked(&ev)) />
                     "Ask for the video base64-encoded (base64: true); the page decodes it either way."
                 </label>
+                <div class="ths-field" role="radiogroup" aria-label="How to run">
+                    <span class="ths-label">"How to run"</span>
+                    <div class="ths-choices">{mode_options.into_iter().collect_view()}</div>
+                </div>
+                <div class="ths-field" class:ths-invalid=move || timeout_message().is_some()>
+                    <label for=timeout_id.clone()>"Time limit (seconds)"</label>
+                    <input id=timeout_id type="text" inputmode="numeric" class="ths-number" data-testid="timeout"
+                        prop:value=move || run_settings.with(|r| r.timeout_secs.clone())
+                        on:input=move |ev| run_settings.update(|r| r.timeout_secs = event_target_value(&ev)) />
+                    <p class="ths-hint">"The page stops waiting after this long (default 600; a run takes about 120)."</p>
+                    <FieldMessage message=Signal::derive(timeout_message) testid="timeout" />
+                </div>
             </details>
         </fieldset>
     }

@@ -1,4 +1,5 @@
-//! Generate, the wait, and what came back: the video or a plain explanation.
+//! Generate, the wait (stage, elapsed time, Cancel), and what came back: the
+//! video, or a plain explanation with the next step.
 
 use std::time::Duration;
 
@@ -6,83 +7,82 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::AbortController;
 
-use super::controls::Checked;
+use super::studio::{use_studio, RunState, Studio};
 use crate::api_error::ApiError;
-use crate::endpoint::{Endpoint, EndpointError, EndpointKind};
+use crate::endpoint::EndpointKind;
 use crate::estimate;
-use crate::object_url::ObjectUrl;
-use crate::request::SadTalkerRequest;
-use crate::transport;
+use crate::retry;
+use crate::run_settings::DEFAULT_TIMEOUT_SECS;
+use crate::saved_form::{PendingJob, Store};
+use crate::session::{self, Finished};
+use crate::transport::{self, Progress, Run};
 
-/// A finished video, with the settings that made it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Finished {
-    pub url: ObjectUrl,
-    pub request: SadTalkerRequest,
-    pub remaining_credits: Option<String>,
-    pub from_stand_in: bool,
+pub enum Start {
+    New,
+    Resume(PendingJob),
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub enum RunState {
-    Idle,
-    Running { started_ms: f64 },
-    Succeeded(Finished),
-    Failed(ApiError),
-}
-
-/// Today as YYYY-MM-DD, for file names.
-fn today() -> String {
-    String::from(js_sys::Date::new_0().to_iso_string()).chars().take(10).collect()
-}
-
-fn now_ms() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+/// Starts a run (or picks up a saved job) and wires its outcome to the studio.
+pub fn start_run(studio: Studio, start: Start) {
+    let Ok(endpoint) = studio.resolved.get_untracked() else { return };
+    let settings = studio.run_settings.get_untracked();
+    let timeout_secs = settings.timeout().unwrap_or(DEFAULT_TIMEOUT_SECS);
+    let new_request = match &start {
+        Start::New => match studio.checked.get_untracked() {
+            Ok(request) => Some((request, studio.draft.get_untracked())),
+            Err(_) => return,
+        },
+        Start::Resume(_) => None,
+    };
+    let Ok(controller) = AbortController::new() else { return };
+    let signal = transport::signal_with_timeout(&controller.signal(), timeout_secs);
+    studio.abort.set_value(Some(controller));
+    let started_ms = match &start {
+        Start::Resume(job) if job.started_at_ms > 0.0 => job.started_at_ms,
+        _ => js_sys::Date::now(),
+    };
+    studio.progress.set(None);
+    studio.run.set(RunState::Running { started_ms });
+    spawn_local(async move {
+        let progress = studio.progress;
+        let on_progress = move |p: Progress| {
+            let _ = progress.try_set(Some(p));
+        };
+        let run = Run { signal: Some(&signal), timeout_secs: Some(timeout_secs), on_progress: &on_progress };
+        let (Some(store), Some(history)) = (studio.store.try_get_value(), studio.history.try_get_value()) else { return };
+        let outcome = match (&start, new_request) {
+            (Start::Resume(job), _) => session::resume(&endpoint, job, &store, history.as_ref(), &run).await,
+            (Start::New, Some((request, draft))) => {
+                session::generate(&endpoint, &request, &draft, settings.mode, &store, history.as_ref(), &run).await
+            }
+            (Start::New, None) => return,
+        };
+        let _ = studio.abort.try_set_value(None);
+        if let Ok(finished) = &outcome {
+            let _ = studio.history_version.try_update(|v| *v += 1);
+            if let Some(balance) = finished.remaining_credits.as_deref().and_then(|c| c.trim().parse::<f64>().ok()) {
+                let _ = studio.credits.try_set(Some(Ok(crate::answer::Credits { credits: balance, free_credits: 0.0 })));
+            }
+        }
+        let _ = studio.run.try_set(match outcome {
+            Ok(finished) => RunState::Succeeded(finished),
+            Err(error) => RunState::Failed(error),
+        });
+    });
 }
 
 #[component]
-pub fn RunPanel(checked: Checked, resolved: Memo<Result<Endpoint, EndpointError>>) -> impl IntoView {
-    let run = RwSignal::new(RunState::Idle);
-    let abort = StoredValue::new_local(None::<AbortController>);
-    let now = RwSignal::new(0.0);
-    let running = move || matches!(run.get(), RunState::Running { .. });
-    let can_send = move || checked.with(Result::is_ok) && resolved.with(Result::is_ok) && !running();
+pub fn RunPanel() -> impl IntoView {
+    let studio = use_studio();
+    let (checked, resolved, run) = (studio.checked, studio.resolved, studio.run);
+    let now = RwSignal::new(js_sys::Date::now());
+    let timeout_ok = move || studio.run_settings.with(|r| r.timeout().is_ok());
+    let can_send = move || checked.with(Result::is_ok) && resolved.with(Result::is_ok) && timeout_ok() && !studio.running();
 
     // Ticks the elapsed time; cheap enough to leave running.
-    if let Ok(handle) = set_interval_with_handle(move || now.set(now_ms()), Duration::from_millis(250)) {
+    if let Ok(handle) = set_interval_with_handle(move || now.set(js_sys::Date::now()), Duration::from_millis(250)) {
         on_cleanup(move || handle.clear());
     }
-    on_cleanup(move || {
-        if let Some(Some(controller)) = abort.try_get_value() {
-            controller.abort();
-        }
-    });
-
-    let generate = move |_| {
-        let (Ok(request), Ok(endpoint)) = (checked.get_untracked(), resolved.get_untracked()) else { return };
-        let Ok(controller) = AbortController::new() else { return };
-        let signal = controller.signal();
-        abort.set_value(Some(controller));
-        let started_ms = now_ms();
-        now.set(started_ms);
-        run.set(RunState::Running { started_ms });
-        spawn_local(async move {
-            let outcome = transport::generate(&endpoint, &request, Some(&signal)).await.and_then(|video| {
-                let url = ObjectUrl::new(&video.blob).ok_or(ApiError::NotAVideo { detail: "the browser could not hold it".into() })?;
-                Ok(Finished { url, request, remaining_credits: video.remaining_credits, from_stand_in: video.from_stand_in })
-            });
-            let _ = abort.try_set_value(None);
-            let _ = run.try_set(match outcome {
-                Ok(finished) => RunState::Succeeded(finished),
-                Err(error) => RunState::Failed(error),
-            });
-        });
-    };
-    let cancel = move |_| {
-        if let Some(Some(controller)) = abort.try_get_value() {
-            controller.abort();
-        }
-    };
 
     let estimate_text = move || match resolved.with(|r| r.as_ref().map(|e| e.kind).ok()) {
         Some(EndpointKind::StandIn) => "Local stand-in: free, answers in seconds.".to_string(),
@@ -92,21 +92,46 @@ pub fn RunPanel(checked: Checked, resolved: Memo<Result<Endpoint, EndpointError>
             estimate::TYPICAL_PRICE_USD
         ),
     };
-    let blocked_text = move || {
-        let problems = checked.with(|c| c.as_ref().err().map_or(0, Vec::len)) + resolved.with(|r| usize::from(r.is_err()));
-        (problems > 0 && !running()).then(|| format!("Fix the {problems} marked field(s) to generate."))
+    let low_balance = move || {
+        studio.credits.with(|c| match c {
+            Some(Ok(credits)) if !estimate::covers_a_run(credits.total()) => Some(format!(
+                "Your balance ({} credits) does not cover a run (about ${}): top up first, or this run will fail with 406.",
+                estimate::credits_text(credits.total()),
+                estimate::TYPICAL_PRICE_USD
+            )),
+            _ => None,
+        })
     };
+    let blocked_text = move || {
+        let problems = checked.with(|c| c.as_ref().err().map_or(0, Vec::len))
+            + usize::from(resolved.with(Result::is_err))
+            + usize::from(!timeout_ok());
+        (problems > 0 && !studio.running()).then(|| format!("Fix the {problems} marked field(s) to generate."))
+    };
+    let pending_job = move || (!studio.running()).then(|| studio.store.with_value(Store::load_job)).flatten();
 
     view! {
         <section class="ths-run" aria-live="polite">
             <div class="ths-actions">
-                <button type="button" class="ths-generate" data-testid="generate"
-                    disabled=move || !can_send() on:click=generate>
+                <button type="button" class="ths-generate" data-testid="generate" disabled=move || !can_send()
+                    on:click=move |_| start_run(studio, Start::New)>
                     "Generate video"
                 </button>
                 <span class="ths-estimate" data-testid="estimate">{estimate_text}</span>
             </div>
+            <p class="ths-warning" data-testid="low-balance" hidden=move || low_balance().is_none()>{low_balance}</p>
             <p class="ths-blocked" data-testid="blocked" hidden=move || blocked_text().is_none()>{blocked_text}</p>
+            {move || {
+                let _ = run.track();
+                pending_job().map(|job| view! {
+                    <p class="ths-note" data-testid="pending-job">
+                        "A job started earlier (" {job.ticket.request_id.clone()} ") may still be running. "
+                        <button type="button" data-testid="resume-job" on:click=move |_| start_run(studio, Start::Resume(job.clone()))>
+                            "Pick it up"
+                        </button>
+                    </p>
+                })
+            }}
             {move || match run.get() {
                 RunState::Idle => ().into_any(),
                 RunState::Running { started_ms } => {
@@ -115,9 +140,13 @@ pub fn RunPanel(checked: Checked, resolved: Memo<Result<Endpoint, EndpointError>
                         <div class="ths-progress" data-testid="progress">
                             <progress max="100" value=estimate::progress_percent(elapsed).to_string()></progress>
                             <span data-testid="elapsed">{estimate::wait_text(elapsed)}</span>
-                            <button type="button" class="ths-cancel" data-testid="cancel" on:click=cancel>"Cancel"</button>
+                            <span class="ths-stage" data-testid="stage">
+                                {move || studio.progress.with(|p| p.as_ref().map_or_else(|| "Starting…".to_string(), Progress::describe))}
+                            </span>
+                            <button type="button" class="ths-cancel" data-testid="cancel" on:click=move |_| studio.cancel()>"Cancel"</button>
                         </div>
-                    }.into_any()
+                    }
+                    .into_any()
                 }
                 RunState::Succeeded(finished) => view! { <ResultVideo finished /> }.into_any(),
                 RunState::Failed(error) => view! { <FailureMessage error /> }.into_any(),
@@ -128,31 +157,40 @@ pub fn RunPanel(checked: Checked, resolved: Memo<Result<Endpoint, EndpointError>
 
 #[component]
 fn ResultVideo(finished: Finished) -> impl IntoView {
-    let settings = finished.request.summary();
-    let file_name = finished.request.file_name(&today());
     let src = finished.url.as_str().to_string();
     view! {
         <div class="ths-result" data-testid="result">
             <video data-testid="result-video" controls autoplay playsinline src=src.clone()></video>
-            <p class="ths-settings-used" data-testid="result-settings">{settings}</p>
+            <p class="ths-settings-used" data-testid="result-settings">{finished.summary}</p>
+            <a class="ths-download" data-testid="download" href=src download=finished.file_name>"Download video"</a>
+            {finished.not_kept.map(|e| view! { <p class="ths-warning" data-testid="not-kept">{e.to_string()}</p> })}
             {finished.from_stand_in.then(|| view! {
                 <p class="ths-note">"Made by the local stand-in: your portrait and voice joined into a video, not animated."</p>
             })}
             {finished.remaining_credits.map(|c| view! { <p class="ths-note">"Remaining credits: " {c}</p> })}
-            <a class="ths-download" data-testid="download" href=src download=file_name>"Download video"</a>
         </div>
     }
 }
 
 #[component]
 fn FailureMessage(error: ApiError) -> impl IntoView {
+    let studio = use_studio();
+    let retry = retry::manual_retry(&error);
     view! {
         <div class="ths-failure" role="alert" data-testid="failure" data-kind=error.kind()>
-            <p class="ths-failure-title">{error.to_string()}</p>
+            <p class="ths-failure-title" data-testid="failure-title">{error.to_string()}</p>
             {error.server_message().map(|m| view! {
                 <p class="ths-server-message">"The server said: " <q data-testid="server-message">{m.to_string()}</q></p>
             })}
             <p class="ths-next-step" data-testid="next-step">{error.next_step()}</p>
+            {retry.map(|may_be_charged| view! {
+                <p>
+                    {may_be_charged.then(|| view! {
+                        <span class="ths-warning" data-testid="charged-warning">"This run may have been charged. "</span>
+                    })}
+                    <button type="button" data-testid="retry" on:click=move |_| start_run(studio, Start::New)>"Try again"</button>
+                </p>
+            })}
         </div>
     }
 }

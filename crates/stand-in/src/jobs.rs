@@ -42,10 +42,11 @@ pub async fn submit(State(state): State<Arc<AppState>>, headers: HeaderMap, body
     let key = headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::trim);
     let response = match admit(&state, key, &headers, &body) {
         Err(response) => response,
-        Ok((request, _spoil)) => {
+        Ok((request, spoil)) => {
             let id = format!("stand-in-{}", NEXT_ID.fetch_add(1, Ordering::Relaxed));
             set(&state, &id, Job::Queued);
-            let fail_with = headers.get("x-stand-in-job-fail").and_then(|v| v.to_str().ok()).map(str::to_string);
+            let queued_failure = spoil.filter(|f| f.status == 422).map(|f| f.message.unwrap_or_else(|| "The model failed".into()));
+            let fail_with = headers.get("x-stand-in-job-fail").and_then(|v| v.to_str().ok()).map(str::to_string).or(queued_failure);
             let delay = delay_of(&state, &headers);
             let worker = state.clone();
             let job_id = id.clone();

@@ -56,11 +56,13 @@ pub struct Config {
     pub static_dir: Option<PathBuf>,
     /// Sample media, served at `/samples/`.
     pub samples_dir: Option<PathBuf>,
+    /// The account balance reported at start; each run takes 0.184.
+    pub credits: f64,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { api_key: DEFAULT_KEY.into(), delay: Duration::from_millis(1500), static_dir: None, samples_dir: None }
+        Config { api_key: DEFAULT_KEY.into(), delay: Duration::from_millis(1500), static_dir: None, samples_dir: None, credits: 100.0 }
     }
 }
 
@@ -136,11 +138,11 @@ pub async fn start(config: Config, addr: SocketAddr) -> std::io::Result<Running>
         .build()
         .map_err(std::io::Error::other)?;
     let state = Arc::new(AppState {
+        credits: Mutex::new(config.credits),
         config,
         seen: Mutex::default(),
         failures: Mutex::default(),
         http,
-        credits: Mutex::new(100.0),
         jobs: Mutex::default(),
     });
     let app = router(state.clone());
@@ -255,9 +257,10 @@ fn admit(state: &AppState, key: Option<&str>, headers: &HeaderMap, body: &[u8]) 
     }
     let queued = state.failures.lock().ok().and_then(|mut f| f.pop_front());
     let failure = queued.or_else(|| Failure::from_headers(headers));
-    // A "failure" with status 200 spoils the answer instead (truncated, not a video).
+    // A "failure" with status 200 spoils the answer instead (truncated, not a
+    // video); one with 422 makes the run itself fail (a v2 job's FAILED).
     let spoil = match failure {
-        Some(f) if f.status == 200 => Some(f),
+        Some(f) if f.status == 200 || f.status == 422 => Some(f),
         Some(f) => return Err(f.into_response()),
         None => None,
     };
@@ -296,6 +299,10 @@ async fn run_sadtalker(state: &AppState, key: Option<&str>, headers: &HeaderMap,
     let (request, spoil) = admit(state, key, headers, body)?;
     let video = render_video(state, &request, delay_of(state, headers)).await?;
     let mut response = match spoil {
+        Some(failed) if failed.status == 422 => {
+            let message = failed.message.unwrap_or_else(|| "The model failed".into());
+            (StatusCode::UNPROCESSABLE_ENTITY, Json(serde_json::json!({ "status": "FAILED", "error": message }))).into_response()
+        }
         Some(spoil) => failure::spoiled_answer(&spoil, video),
         None if request.base64 => {
             let encoded = base64::engine::general_purpose::STANDARD.encode(&video);

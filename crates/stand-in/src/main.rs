@@ -28,6 +28,9 @@ struct Args {
     /// Sample media to serve at /samples/.
     #[arg(long)]
     samples_dir: Option<PathBuf>,
+    /// The account balance to report (get-user-credits, x-remaining-credits).
+    #[arg(long, default_value_t = 100.0)]
+    credits: f64,
 }
 
 #[tokio::main]
@@ -44,6 +47,7 @@ async fn main() -> std::io::Result<()> {
         delay: Duration::from_millis(args.delay_ms),
         static_dir: args.static_dir,
         samples_dir: args.samples_dir,
+        credits: args.credits,
     };
     let running = stand_in::start(config, SocketAddr::new(args.host, args.port)).await?;
     println!("{}", running.url());

@@ -1,0 +1,42 @@
+//! The current request as code (curl, Python, JavaScript), key as a placeholder.
+
+use leptos::prelude::*;
+
+use super::studio::use_studio;
+use crate::endpoint::{EndpointKind, SADTALKER_PATH};
+use crate::snippet::{self, Language};
+
+#[component]
+pub fn CodePanel() -> impl IntoView {
+    let studio = use_studio();
+    let language = RwSignal::new(Language::Curl);
+    let copied = RwSignal::new(false);
+    let code = move || {
+        let endpoint = studio.resolved.get().ok()?;
+        let request = studio.checked.get().ok()?;
+        Some(snippet::request_code(language.get(), &endpoint.url_of(SADTALKER_PATH), &request, endpoint.kind != EndpointKind::Proxy))
+    };
+    let tabs = Language::ALL.map(|lang| {
+        view! {
+            <button type="button" class="ths-tab" data-testid=format!("code-{}", lang.label().to_ascii_lowercase())
+                aria-pressed=move || (language.get() == lang).to_string()
+                on:click=move |_| { language.set(lang); copied.set(false); }>
+                {lang.label()}
+            </button>
+        }
+    });
+    let copy = move |_| {
+        let (Some(text), Some(window)) = (code(), web_sys::window()) else { return };
+        let _ = window.navigator().clipboard().write_text(&text);
+        copied.set(true);
+    };
+    view! {
+        <details class="ths-code" data-testid="code-panel">
+            <summary>"Request as code"</summary>
+            <div class="ths-tabs">{tabs.into_iter().collect_view()}</div>
+            <p class="ths-hint">"The key is read from the environment variable " <code>{snippet::KEY_VARIABLE}</code> ", never copied from this page."</p>
+            <pre data-testid="code">{move || code().unwrap_or_else(|| "Fix the marked fields to see the request.".into())}</pre>
+            <button type="button" data-testid="copy-code" on:click=copy>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
+        </details>
+    }
+}

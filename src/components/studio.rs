@@ -1,0 +1,76 @@
+//! The state one studio shares between its components (provided as context,
+//! so two studios on one page never see each other's).
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use leptos::prelude::*;
+use web_sys::AbortController;
+
+use crate::answer::Credits;
+use crate::api_error::ApiError;
+use crate::endpoint::{Endpoint, EndpointError, EndpointSettings};
+use crate::history::History;
+use crate::request::{FieldError, RequestDraft, SadTalkerRequest};
+use crate::run_settings::RunSettings;
+use crate::saved_form::Store;
+use crate::session::Finished;
+use crate::transport::Progress;
+
+/// The draft checked for the chosen endpoint: the request to send, or every problem.
+pub type Checked = Memo<Result<SadTalkerRequest, Vec<FieldError>>>;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum RunState {
+    Idle,
+    /// `started_ms` is wall-clock (ms since 1970), so a resumed job keeps its elapsed time.
+    Running { started_ms: f64 },
+    Succeeded(Finished),
+    Failed(ApiError),
+}
+
+#[derive(Clone, Copy)]
+pub struct Studio {
+    /// Makes element ids and radio-group names unique per studio.
+    pub uid: u32,
+    pub draft: RwSignal<RequestDraft>,
+    pub endpoint: RwSignal<EndpointSettings>,
+    pub run_settings: RwSignal<RunSettings>,
+    pub checked: Checked,
+    pub resolved: Memo<Result<Endpoint, EndpointError>>,
+    pub run: RwSignal<RunState>,
+    pub progress: RwSignal<Option<Progress>>,
+    pub credits: RwSignal<Option<Result<Credits, ApiError>>>,
+    /// Bumped when the history changes, so its list reloads.
+    pub history_version: RwSignal<u32>,
+    pub store: StoredValue<Store>,
+    pub history: StoredValue<Option<History>>,
+    pub abort: StoredValue<Option<AbortController>, LocalStorage>,
+}
+
+static NEXT_UID: AtomicU32 = AtomicU32::new(1);
+
+pub fn next_uid() -> u32 {
+    NEXT_UID.fetch_add(1, Ordering::Relaxed)
+}
+
+impl Studio {
+    /// An element id unique to this studio.
+    pub fn id(&self, name: &str) -> String {
+        format!("ths{}-{name}", self.uid)
+    }
+
+    pub fn running(&self) -> bool {
+        matches!(self.run.get(), RunState::Running { .. })
+    }
+
+    pub fn cancel(&self) {
+        if let Some(Some(controller)) = self.abort.try_get_value() {
+            controller.abort();
+        }
+    }
+}
+
+pub fn use_studio() -> Studio {
+    // Every component here is rendered inside `App`, which provides it.
+    expect_context::<Studio>()
+}

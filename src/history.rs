@@ -1,0 +1,156 @@
+//! Every finished video, kept in IndexedDB with its settings and time, so a
+//! paid result survives reloads and browser restarts. Saving happens before
+//! the video is shown; a full quota is reported, never swallowed.
+
+use js_sys::{Object, Reflect};
+use thiserror::Error;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, IdbDatabase, IdbObjectStoreParameters, IdbRequest, IdbTransaction, IdbTransactionMode};
+
+const STORE: &str = "videos";
+
+#[derive(Clone, Debug, Error, PartialEq)]
+pub enum HistoryError {
+    #[error("This browser won't keep videos here ({0}); download the video to keep it.")]
+    Unavailable(String),
+    #[error("The browser's storage for this page is full, so this video was not kept in the history: download it, or delete old videos.")]
+    Full,
+    #[error("Keeping the video in the history failed ({0}); download it to keep it.")]
+    Failed(String),
+}
+
+/// One kept video.
+#[derive(Clone, Debug)]
+pub struct HistoryItem {
+    /// Milliseconds since 1970 when it was made; also its key.
+    pub id: f64,
+    /// The settings in one line.
+    pub summary: String,
+    pub file_name: String,
+    /// The form that made it, as JSON (for "reuse these settings").
+    pub draft_json: String,
+    pub blob: Blob,
+}
+
+/// A history database; `name` is per studio so embedded studios stay apart.
+#[derive(Clone, Debug, PartialEq)]
+pub struct History {
+    name: String,
+}
+
+fn failed(error: &JsValue) -> HistoryError {
+    let name = Reflect::get(error, &JsValue::from_str("name")).ok().and_then(|n| n.as_string()).unwrap_or_default();
+    let message = Reflect::get(error, &JsValue::from_str("message")).ok().and_then(|m| m.as_string()).unwrap_or(name.clone());
+    if name == "QuotaExceededError" {
+        HistoryError::Full
+    } else {
+        HistoryError::Failed(message)
+    }
+}
+
+/// Resolves when the request succeeds; its error otherwise.
+async fn settle(request: &IdbRequest) -> Result<JsValue, HistoryError> {
+    let promise = js_sys::Promise::new(&mut |resolve, reject| {
+        request.set_onsuccess(Some(&resolve));
+        request.set_onerror(Some(&reject));
+    });
+    match JsFuture::from(promise).await {
+        Ok(_) => request.result().map_err(|e| failed(&e)),
+        Err(_) => Err(request.error().ok().flatten().map_or(HistoryError::Failed("unknown error".into()), |e| failed(&e))),
+    }
+}
+
+/// Resolves when the transaction has committed (quota errors surface here).
+async fn committed(tx: &IdbTransaction) -> Result<(), HistoryError> {
+    let promise = js_sys::Promise::new(&mut |resolve, reject| {
+        tx.set_oncomplete(Some(&resolve));
+        tx.set_onerror(Some(&reject));
+        tx.set_onabort(Some(&reject));
+    });
+    match JsFuture::from(promise).await {
+        Ok(_) => Ok(()),
+        Err(_) => Err(tx.error().map_or(HistoryError::Failed("the write was aborted".into()), |e| failed(&e))),
+    }
+}
+
+impl History {
+    pub fn new(name: &str) -> History {
+        History { name: name.to_string() }
+    }
+
+    async fn open(&self) -> Result<IdbDatabase, HistoryError> {
+        let factory = web_sys::window()
+            .and_then(|w| w.indexed_db().ok().flatten())
+            .ok_or_else(|| HistoryError::Unavailable("no IndexedDB".into()))?;
+        let request = factory.open_with_u32(&self.name, 1).map_err(|e| HistoryError::Unavailable(failed(&e).to_string()))?;
+        let upgrade_target = request.clone();
+        let on_upgrade = wasm_bindgen::closure::Closure::once_into_js(move |_: web_sys::Event| {
+            if let Ok(db) = upgrade_target.result().and_then(|r| r.dyn_into::<IdbDatabase>().map_err(JsValue::from)) {
+                let parameters = IdbObjectStoreParameters::new();
+                parameters.set_key_path(&JsValue::from_str("id"));
+                let _ = db.create_object_store_with_optional_parameters(STORE, &parameters);
+            }
+        });
+        request.set_onupgradeneeded(Some(on_upgrade.unchecked_ref()));
+        let db = settle(&request).await?;
+        db.dyn_into::<IdbDatabase>().map_err(|_| HistoryError::Unavailable("the database did not open".into()))
+    }
+
+    /// Keeps a video; returns only when it is safely written.
+    pub async fn save(&self, item: &HistoryItem) -> Result<(), HistoryError> {
+        let db = self.open().await?;
+        let tx = db.transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite).map_err(|e| failed(&e))?;
+        let store = tx.object_store(STORE).map_err(|e| failed(&e))?;
+        let record = Object::new();
+        for (key, value) in [
+            ("id", JsValue::from_f64(item.id)),
+            ("summary", JsValue::from_str(&item.summary)),
+            ("file_name", JsValue::from_str(&item.file_name)),
+            ("draft_json", JsValue::from_str(&item.draft_json)),
+            ("blob", item.blob.clone().into()),
+        ] {
+            Reflect::set(&record, &JsValue::from_str(key), &value).map_err(|e| failed(&e))?;
+        }
+        let request = store.put(&record).map_err(|e| failed(&e))?;
+        let written = settle(&request).await;
+        let done = committed(&tx).await;
+        db.close();
+        written.and(done)
+    }
+
+    /// Every kept video, newest first.
+    pub async fn list(&self) -> Result<Vec<HistoryItem>, HistoryError> {
+        let db = self.open().await?;
+        let tx = db.transaction_with_str(STORE).map_err(|e| failed(&e))?;
+        let request = tx.object_store(STORE).and_then(|s| s.get_all()).map_err(|e| failed(&e))?;
+        let records = settle(&request).await;
+        db.close();
+        let records: js_sys::Array = records?.dyn_into().map_err(|_| HistoryError::Failed("unreadable records".into()))?;
+        let text = |r: &JsValue, k: &str| Reflect::get(r, &JsValue::from_str(k)).ok().and_then(|v| v.as_string()).unwrap_or_default();
+        let mut items: Vec<HistoryItem> = records
+            .iter()
+            .filter_map(|r| {
+                Some(HistoryItem {
+                    id: Reflect::get(&r, &JsValue::from_str("id")).ok()?.as_f64()?,
+                    summary: text(&r, "summary"),
+                    file_name: text(&r, "file_name"),
+                    draft_json: text(&r, "draft_json"),
+                    blob: Reflect::get(&r, &JsValue::from_str("blob")).ok()?.dyn_into().ok()?,
+                })
+            })
+            .collect();
+        items.sort_by(|a, b| b.id.total_cmp(&a.id));
+        Ok(items)
+    }
+
+    pub async fn delete(&self, id: f64) -> Result<(), HistoryError> {
+        let db = self.open().await?;
+        let tx = db.transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite).map_err(|e| failed(&e))?;
+        let request = tx.object_store(STORE).and_then(|s| s.delete(&JsValue::from_f64(id))).map_err(|e| failed(&e))?;
+        let deleted = settle(&request).await;
+        let done = committed(&tx).await;
+        db.close();
+        deleted.map(|_| ()).and(done)
+    }
+}

@@ -1,0 +1,97 @@
+//! One run from the page's point of view: send it the chosen way, remember a
+//! job while it runs (so a reload can pick it up), and keep the finished
+//! video in the history *before* it is shown.
+
+use crate::api_error::ApiError;
+use crate::endpoint::Endpoint;
+use crate::history::{History, HistoryError, HistoryItem};
+use crate::object_url::ObjectUrl;
+use crate::request::{RequestDraft, SadTalkerRequest};
+use crate::run_settings::RunMode;
+use crate::saved_form::{PendingJob, Store};
+use crate::transport::{self, Progress, Run, Video};
+
+/// A video ready to show, and what is known about it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finished {
+    pub url: ObjectUrl,
+    pub summary: String,
+    pub file_name: String,
+    pub remaining_credits: Option<String>,
+    pub from_stand_in: bool,
+    /// Why it is not in the history, when keeping it failed.
+    pub not_kept: Option<HistoryError>,
+}
+
+/// Today's date, YYYY-MM-DD, for file names.
+fn today() -> String {
+    String::from(js_sys::Date::new_0().to_iso_string()).chars().take(10).collect()
+}
+
+/// Keeps the video in the history, then makes it showable.
+async fn keep(video: Video, request: &SadTalkerRequest, draft: &RequestDraft, history: Option<&History>) -> Result<Finished, ApiError> {
+    let summary = request.summary();
+    let file_name = request.file_name(&today());
+    let not_kept = match history {
+        Some(history) => {
+            let item = HistoryItem {
+                id: js_sys::Date::now(),
+                summary: summary.clone(),
+                file_name: file_name.clone(),
+                draft_json: serde_json::to_string(draft).unwrap_or_default(),
+                blob: video.blob.clone(),
+            };
+            history.save(&item).await.err()
+        }
+        None => None,
+    };
+    let url = ObjectUrl::new(&video.blob).ok_or(ApiError::NotAVideo { detail: "the browser could not hold it".into() })?;
+    Ok(Finished { url, summary, file_name, remaining_credits: video.remaining_credits, from_stand_in: video.from_stand_in, not_kept })
+}
+
+/// Whether a failed job is still worth picking up later (the page lost the
+/// network, not the job).
+fn keep_job_after(error: &ApiError) -> bool {
+    matches!(error, ApiError::Network { .. })
+}
+
+/// Sends the request and keeps the result.
+pub async fn generate(
+    endpoint: &Endpoint,
+    request: &SadTalkerRequest,
+    draft: &RequestDraft,
+    mode: RunMode,
+    store: &Store,
+    history: Option<&History>,
+    run: &Run<'_>,
+) -> Result<Finished, ApiError> {
+    let video = match mode {
+        RunMode::OneShot => transport::generate(endpoint, request, run).await?,
+        RunMode::Job => {
+            let remember = |progress: Progress| {
+                if let Progress::Submitted(ticket) = &progress {
+                    let job = PendingJob { ticket: ticket.clone(), draft: draft.clone(), endpoint_kind: endpoint.kind, started_at_ms: js_sys::Date::now() };
+                    store.save_job(Some(&job));
+                }
+                (run.on_progress)(progress);
+            };
+            let job_run = Run { signal: run.signal, timeout_secs: run.timeout_secs, on_progress: &remember };
+            let outcome = transport::generate_job(endpoint, request, &job_run).await;
+            if !outcome.as_ref().err().is_some_and(keep_job_after) {
+                store.save_job(None);
+            }
+            outcome?
+        }
+    };
+    keep(video, request, draft, history).await
+}
+
+/// Picks up a job that was running when the page went away.
+pub async fn resume(endpoint: &Endpoint, job: &PendingJob, store: &Store, history: Option<&History>, run: &Run<'_>) -> Result<Finished, ApiError> {
+    let request = job.draft.validate().map_err(|_| ApiError::NotAVideo { detail: "the saved job's settings are unreadable".into() })?;
+    let outcome = transport::await_job(endpoint, &job.ticket, request.base64, run).await;
+    if !outcome.as_ref().err().is_some_and(keep_job_after) {
+        store.save_job(None);
+    }
+    keep(outcome?, &request, &job.draft, history).await
+}
