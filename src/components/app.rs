@@ -78,6 +78,7 @@ pub fn App(#[prop(optional)] options: StudioOptions) -> impl IntoView {
         resolved,
         run: RwSignal::new(RunState::Idle),
         progress: RwSignal::new(None),
+        job_id: RwSignal::new(None),
         credits: RwSignal::new(None),
         history_version: RwSignal::new(0),
         store: StoredValue::new(store.clone()),

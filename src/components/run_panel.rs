@@ -42,10 +42,17 @@ pub fn start_run(studio: Studio, start: Start) {
         _ => js_sys::Date::now(),
     };
     studio.progress.set(None);
+    studio.job_id.set(match &start {
+        Start::Resume(job) => Some(job.ticket.request_id.clone()),
+        Start::New => None,
+    });
     studio.run.set(RunState::Running { started_ms });
     spawn_local(async move {
-        let progress = studio.progress;
+        let (progress, job_id) = (studio.progress, studio.job_id);
         let on_progress = move |p: Progress| {
+            if let Progress::Submitted(ticket) = &p {
+                let _ = job_id.try_set(Some(ticket.request_id.clone()));
+            }
             let _ = progress.try_set(Some(p));
         };
         let run = Run { signal: Some(&signal), timeout_secs: Some(timeout_secs), on_progress: &on_progress };
@@ -144,6 +151,9 @@ pub fn RunPanel() -> impl IntoView {
                                 {move || studio.progress.with(|p| p.as_ref().map_or_else(|| "Starting…".to_string(), Progress::describe))}
                             </span>
                             <button type="button" class="ths-cancel" data-testid="cancel" on:click=move |_| studio.cancel()>"Cancel"</button>
+                            <span class="ths-hint" data-testid="job-id" hidden=move || studio.job_id.with(Option::is_none)>
+                                {move || studio.job_id.get().map(|id| format!("Job {id}: safe to reload or close this tab, the page picks it up again."))}
+                            </span>
                         </div>
                     }
                     .into_any()

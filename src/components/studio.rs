@@ -39,6 +39,8 @@ pub struct Studio {
     pub resolved: Memo<Result<Endpoint, EndpointError>>,
     pub run: RwSignal<RunState>,
     pub progress: RwSignal<Option<Progress>>,
+    /// The running job's id, shown while it runs (a reload picks it up).
+    pub job_id: RwSignal<Option<String>>,
     pub credits: RwSignal<Option<Result<Credits, ApiError>>>,
     /// Bumped when the history changes, so its list reloads.
     pub history_version: RwSignal<u32>,

@@ -120,6 +120,13 @@ impl Running {
         }
     }
 
+    /// Drops every queued failure.
+    pub fn clear_failures(&self) {
+        if let Ok(mut failures) = self.state.failures.lock() {
+            failures.clear();
+        }
+    }
+
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
