@@ -12,6 +12,7 @@ ROOT=$(pwd)
 WASM_BINDGEN_VERSION=0.2.130   # must equal the `=` pin in Cargo.toml
 TRUNK_VERSION=0.21.14          # 0.22 needs a newer rustc than Debian's rustc-web
 BINARYEN_VERSION=132.0.0       # Debian's binaryen 108 emits modules Chromium rejects
+TYPESCRIPT_VERSION=5.9.3       # type-checks the package's .d.ts
 TOOLS="$ROOT/.tools"           # project-local tools (wasm-opt wrapper, node modules)
 
 log() { printf '[setup] %s\n' "$*" >&2; }
@@ -62,6 +63,11 @@ if [ ! -x "$TOOLS/node_modules/binaryen/bin/wasm-opt" ]; then
   (cd "$TOOLS" && [ -f package.json ] || echo '{"private":true}' > "$TOOLS/package.json")
   npm install --silent --no-audit --no-fund --prefix "$TOOLS" "binaryen@$BINARYEN_VERSION" >/dev/null
 fi
+if [ ! -x "$TOOLS/node_modules/.bin/tsc" ]; then
+  log "installing typescript $TYPESCRIPT_VERSION from npm"
+  npm install --silent --no-audit --no-fund --prefix "$TOOLS" "typescript@$TYPESCRIPT_VERSION" >/dev/null
+fi
+ln -sf "$TOOLS/node_modules/.bin/tsc" "$TOOLS/bin/tsc"
 cat > "$TOOLS/bin/wasm-opt" <<WRAP
 #!/usr/bin/env bash
 # Explicit feature flags: --all-features produces modules Chromium refuses.
@@ -76,7 +82,7 @@ bash "$ROOT/scripts/make-media.sh"
 
 # --- 5. Final check: fail loudly, never let a test skip quietly ----------------
 source "$ROOT/scripts/env.sh"
-for tool in wasm-bindgen trunk chromium chromedriver ffmpeg espeak-ng wasm-opt node; do
+for tool in wasm-bindgen trunk chromium chromedriver ffmpeg espeak-ng wasm-opt node tsc curl; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool is still missing after setup"
 done
 [ "$have_wasm_target" = 1 ] || [ -x /usr/lib/llvm-22/bin/wasm-ld ] || die "no wasm32 linker"

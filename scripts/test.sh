@@ -23,6 +23,11 @@ step "browser tests (wasm-bindgen-test in headless Chromium)"
 ( source scripts/wasm-env.sh; bash scripts/with-stand-in.sh cargo test --target wasm32-unknown-unknown -p talking-head-studio )
 
 step "end-to-end tests (WebDriver, real Chromium, built page)"
-cargo test -p talking-head-studio --test e2e
+cargo test -p talking-head-studio --test e2e --test e2e_runs
+
+step "JS package: build, type check of its .d.ts, tests in Chromium"
+bash scripts/build-pkg.sh
+tsc --noEmit --strict --target es2022 --module es2022 --moduleResolution bundler --lib es2022,esnext.disposable,dom tests/package/usage.ts
+cargo test -p talking-head-studio --test e2e_package
 
 step "all tests passed"

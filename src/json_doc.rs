@@ -81,7 +81,7 @@ mod backend {
 
     pub fn number_text(value: &Value) -> Option<String> {
         let n = value.as_f64().filter(|n| n.is_finite())?;
-        Some(String::from(js_sys::Number::from(n).to_string(10).ok()?))
+        Some(String::from(js_sys::Number::from(n).to_string_with_radix(10).ok()?))
     }
 
     pub fn is_null(value: &Value) -> bool {

@@ -10,6 +10,8 @@ pub mod components;
 pub mod endpoint;
 pub mod estimate;
 pub mod history;
+#[cfg(feature = "js-api")]
+pub mod js_api;
 pub mod json_doc;
 pub mod object_url;
 pub mod request;

@@ -240,6 +240,8 @@ pub enum FieldError {
     ImageSize { given: String },
     #[error("{0} points at this computer or a private network, which the hosted model can't reach: use a public URL.")]
     NotPublic(Field),
+    #[error("{field} must be {expected}.")]
+    WrongType { field: Field, expected: &'static str },
 }
 
 impl FieldError {
@@ -250,7 +252,8 @@ impl FieldError {
             | FieldError::UnsupportedScheme { field, .. }
             | FieldError::MalformedUrl { field, .. }
             | FieldError::MalformedDataUri { field }
-            | FieldError::NotPublic(field) => *field,
+            | FieldError::NotPublic(field)
+            | FieldError::WrongType { field, .. } => *field,
             FieldError::PoseStyle { .. } => Field::PoseStyle,
             FieldError::ExpressionScale { .. } => Field::ExpressionScale,
             FieldError::Preprocess { .. } => Field::Preprocess,
@@ -302,6 +305,26 @@ impl RequestDraft {
             draft.base64 = on;
         }
         draft
+    }
+
+    /// Reads a request handed over by code (the JS API): like
+    /// [`RequestDraft::from_doc`], but a member of the wrong type is an error
+    /// rather than a default, so a caller's mistake is not silently ignored.
+    pub fn from_doc_strict(doc: &JsonDoc) -> (RequestDraft, Vec<FieldError>) {
+        let draft = RequestDraft::from_doc(doc);
+        let mut errors = Vec::new();
+        for field in Field::ALL {
+            let Some(value) = doc.get(field.json_name()).filter(|v| !v.is_null()) else { continue };
+            let expected = match field {
+                Field::Enhancer | Field::Base64 => (value.as_bool().is_none()).then_some("true or false"),
+                Field::InputImage | Field::InputAudio | Field::Preprocess => (value.as_str().is_none()).then_some("a string"),
+                Field::PoseStyle | Field::ExpressionScale | Field::ImageSize => (value.as_text().is_none()).then_some("a number"),
+            };
+            if let Some(expected) = expected {
+                errors.push(FieldError::WrongType { field, expected });
+            }
+        }
+        (draft, errors)
     }
 
     /// The text of one of the six text-valued fields (booleans give "").
@@ -641,6 +664,21 @@ mod tests {
         assert_eq!(request.summary(), "pose_style 7 · expression_scale 1.8 · preprocess full · image_size 512 · enhancer off");
         assert_eq!(request.file_name("2026-11-25"), "talking-head_2026-11-25_pose7_scale1.8_full_512px.mp4");
         assert_eq!(RequestDraft::default().expression_scale.parse::<f64>().ok(), Some(EXPRESSION_SCALE_DEFAULT));
+    }
+
+    #[test]
+    fn code_callers_get_type_errors_instead_of_defaults() {
+        let doc = JsonDoc::parse(r#"{"input_image":"https://e.com/a.png","input_audio":5,"pose_style":"7","enhancer":"yes","base64":null}"#).expect("json");
+        let (draft, errors) = RequestDraft::from_doc_strict(&doc);
+        assert_eq!(draft.pose_style, "7", "a numeric string is read as text");
+        assert_eq!(
+            errors,
+            [
+                FieldError::WrongType { field: Field::InputAudio, expected: "a string" },
+                FieldError::WrongType { field: Field::Enhancer, expected: "true or false" },
+            ]
+        );
+        assert_eq!(errors[1].to_string(), "Enhancer must be true or false.");
     }
 
     #[test]

@@ -1,0 +1,114 @@
+//! The built package (`pkg/`, from scripts/build-pkg.sh) imported by plain
+//! HTML pages with no bundler, in real Chromium.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use serde_json::{json, Value};
+use support::{repo_path, stand_in_with, Browser};
+
+/// The stand-in serving the repository root (pkg/, tests/package/) and the samples.
+async fn serve_repo() -> stand_in::Running {
+    assert!(repo_path("pkg/talking_head_studio.js").is_file(), "pkg/ is missing: run scripts/build-pkg.sh first (scripts/test.sh does)");
+    stand_in_with(|c| {
+        c.static_dir = Some(repo_path(""));
+        c.delay = std::time::Duration::from_millis(1500);
+    })
+    .await
+}
+
+async fn results(browser: &Browser) -> Value {
+    browser.wait_until("the page's checks to finish", "return window.__results !== undefined;").await;
+    browser.js("return window.__results;").await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plain_page_validates_generates_aborts_and_catches_typed_errors() {
+    let stand_in = serve_repo().await;
+    let browser = Browser::start().await;
+    browser.client.goto(&format!("{}/tests/package/api-test.html", stand_in.url())).await.expect("page loads");
+    let r = results(&browser).await;
+    assert_eq!(r["unexpected"], Value::Null, "{r:#}");
+
+    assert_eq!(r["bad"]["ok"], json!(false));
+    let fields: Vec<&str> = r["bad"]["errors"].as_array().expect("errors").iter().filter_map(|e| e["field"].as_str()).collect();
+    for field in ["input_image", "input_audio", "pose_style", "enhancer"] {
+        assert!(fields.contains(&field), "{field} in {fields:?}");
+    }
+    assert!(r["bad"]["errors"][0]["message"].as_str().is_some_and(|m| m.contains("javascript:")), "{r:#}");
+    assert_eq!(r["good"]["ok"], json!(true));
+    assert_eq!(r["good"]["request"]["image_size"], json!(512));
+    assert_eq!(r["good"]["request"]["pose_style"], json!(4), "defaults filled in");
+
+    assert_eq!(r["video"]["type"], json!("video/mp4"));
+    assert_eq!(r["video"]["width"], json!(512));
+    assert_eq!(r["video"]["advanced"], json!(true), "the Blob plays");
+    assert!(r["video"]["stages"].as_array().is_some_and(|s| s.contains(&json!("receiving"))), "{r:#}");
+    assert_eq!(r["asyncVideo"]["type"], json!("video/mp4"));
+
+    assert_eq!(r["abort"]["kind"], json!("cancelled"), "{r:#}");
+    assert_eq!(r["abort"]["name"], json!("StudioError"));
+    assert_eq!(r["unauthorized"]["isError"], json!(true));
+    assert_eq!(r["unauthorized"]["kind"], json!("unauthorized"));
+    assert_eq!(r["unauthorized"]["status"], json!(401));
+    assert_eq!(r["unauthorized"]["serverMessage"], json!("Invalid API key"));
+    assert!(r["unauthorized"]["nextStep"].as_str().is_some_and(|s| s.contains("key")));
+    assert_eq!(r["invalid"]["kind"], json!("invalid_request"));
+    assert!(r["invalid"]["fieldErrors"].as_array().is_some_and(|e| !e.is_empty()));
+    assert!(r["code"].as_str().is_some_and(|c| c.contains("curl") && c.contains("$SEGMIND_API_KEY")), "{r:#}");
+
+    let seen = stand_in.seen();
+    assert!(seen.iter().any(|s| s.dropped), "the abort closed the connection: {seen:?}");
+    browser.stop().await;
+    stand_in.stop().await;
+}
+
+/// Runs `script` with `root` bound to the shadow root of the element `host`.
+fn in_studio(host: &str, script: &str) -> String {
+    format!("const root = document.querySelector('{host}').shadowRoot; {script}")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_mounted_studios_work_apart_in_a_hostile_page() {
+    let stand_in = serve_repo().await;
+    let browser = Browser::start().await;
+    browser.client.goto(&format!("{}/tests/package/mount-test.html", stand_in.url())).await.expect("page loads");
+    browser.wait_until("both studios to mount", "return window.__mounted === true && !!document.querySelector('#two').shadowRoot.querySelector('[data-testid=generate]');").await;
+
+    let style = browser
+        .js(&in_studio("#one", "const b = root.querySelector('[data-testid=generate]'); const s = getComputedStyle(b); return [s.display, s.fontSize, s.backgroundColor, getComputedStyle(root.querySelector('input')).backgroundColor];"))
+        .await;
+    assert_ne!(style[0], json!("none"), "the host's `button {{ display: none }}` does not reach in: {style}");
+    assert_ne!(style[1], json!("31px"), "nor its font size: {style}");
+    assert_eq!(style[2], json!("rgb(59, 91, 219)"), "the studio's own style applies: {style}");
+    assert_ne!(style[3], json!("rgb(0, 0, 0)"), "nor its input background: {style}");
+    let host_button = browser.js("return getComputedStyle(document.querySelector('#host-button')).backgroundColor;").await;
+    assert_eq!(host_button, json!("rgb(0, 128, 0)"), "the studio's CSS does not leak out");
+
+    let values = browser
+        .js("return ['#one', '#two'].map(h => document.querySelector(h).shadowRoot.querySelector('[data-testid=pose_style]').value);")
+        .await;
+    assert_eq!(values, json!(["4", "20"]), "each studio has its own defaults");
+    let names = browser
+        .js("return ['#one', '#two'].map(h => document.querySelector(h).shadowRoot.querySelector('[data-testid=endpoint-stand_in]').name);")
+        .await;
+    assert_ne!(names[0], names[1], "radio groups are per studio: {names}");
+
+    browser.js(&in_studio("#one", "root.querySelector('[data-testid=generate]').click(); return true;")).await;
+    browser
+        .wait_until("studio one's video", &in_studio("#one", "const v = root.querySelector('[data-testid=result-video]'); return !!v && v.readyState >= 2 && v.videoWidth === 256;"))
+        .await;
+    let two_result = browser.js(&in_studio("#two", "return !!root.querySelector('[data-testid=result]') || !!root.querySelector('[data-testid=progress]');")).await;
+    assert_eq!(two_result, json!(false), "studio two did not run");
+    let stored = browser.js("return Object.keys(localStorage);").await;
+    assert!(stored.as_array().is_some_and(|k| k.iter().any(|k| k.as_str().is_some_and(|k| k.starts_with("talking-head-studio.one.")))), "{stored}");
+    assert!(stored.as_array().is_some_and(|k| k.iter().all(|k| !k.as_str().unwrap_or_default().contains("talking-head-studio.form"))), "{stored}");
+
+    browser.js("window.__one.unmount(); return true;").await;
+    let left = browser.js("return document.querySelector('#one').shadowRoot.childElementCount;").await;
+    assert_eq!(left, json!(0), "unmount removes the studio");
+    let two_still = browser.js(&in_studio("#two", "return !!root.querySelector('[data-testid=generate]');")).await;
+    assert_eq!(two_still, json!(true));
+    browser.stop().await;
+    stand_in.stop().await;
+}

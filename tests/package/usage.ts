@@ -1,0 +1,45 @@
+// Type-checks the package's hand-written .d.ts the way a TypeScript user would use it.
+import init, { generate, mount, toCode, validate } from "../../pkg/talking_head_studio.js";
+import type { GenerateOptions, ProgressEvent, SadTalkerRequest, StudioError, ValidationResult } from "../../pkg/talking_head_studio.js";
+
+export async function example(element: HTMLElement): Promise<string> {
+  await init();
+  const request: SadTalkerRequest = {
+    input_image: "https://example.com/face.png",
+    input_audio: "https://example.com/voice.mp3",
+    pose_style: 4,
+    preprocess: "crop",
+    image_size: 512,
+  };
+  const checked: ValidationResult = validate(request);
+  if (!checked.ok) {
+    return checked.errors.map((e) => `${e.field}: ${e.message}`).join("\n");
+  }
+  const normalized = checked.request;
+  const size: number | undefined = normalized?.image_size;
+
+  const controller = new AbortController();
+  const options: GenerateOptions = {
+    proxyUrl: "https://proxy.example",
+    mode: "async",
+    signal: controller.signal,
+    onProgress: (event: ProgressEvent) => console.log(event.stage, event.message, event.receivedBytes ?? 0),
+  };
+  try {
+    const video: Blob = await generate(request, options);
+    console.log(video.size, size);
+  } catch (caught) {
+    const error = caught as StudioError;
+    if (error.kind === "rate_limited" || error.status === 429) console.log(error.nextStep, error.serverMessage);
+  }
+  const handle = mount(element, { endpoint: "proxy", proxyUrl: "https://proxy.example", storageKey: "demo" });
+  handle.unmount();
+
+  // @ts-expect-error image_size is 256 or 512 only
+  validate({ input_image: "a", input_audio: "b", image_size: 300 });
+  // @ts-expect-error the language must be one of the three
+  toCode(request, "ruby");
+  // @ts-expect-error an unknown option is refused
+  generate(request, { apiKeyy: "x" });
+  return toCode(request, "python");
+}
