@@ -91,6 +91,54 @@ impl Default for EndpointSettings {
     }
 }
 
+/// The text settings of the endpoints, so one control can be bound to any of them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SettingText {
+    StandInUrl,
+    StandInKey,
+    SegmindKey,
+    ProxyUrl,
+    ProxyKey,
+}
+
+impl SettingText {
+    /// The endpoint the setting belongs to.
+    pub fn kind(self) -> EndpointKind {
+        match self {
+            SettingText::StandInUrl | SettingText::StandInKey => EndpointKind::StandIn,
+            SettingText::SegmindKey => EndpointKind::Segmind,
+            SettingText::ProxyUrl | SettingText::ProxyKey => EndpointKind::Proxy,
+        }
+    }
+
+    /// Keys are masked, never autocompleted or spell-checked.
+    pub fn is_secret(self) -> bool {
+        matches!(self, SettingText::StandInKey | SettingText::SegmindKey | SettingText::ProxyKey)
+    }
+}
+
+impl EndpointSettings {
+    pub fn text(&self, setting: SettingText) -> &str {
+        match setting {
+            SettingText::StandInUrl => &self.stand_in_url,
+            SettingText::StandInKey => &self.stand_in_key,
+            SettingText::SegmindKey => &self.segmind_key,
+            SettingText::ProxyUrl => &self.proxy_url,
+            SettingText::ProxyKey => &self.proxy_key,
+        }
+    }
+
+    pub fn set_text(&mut self, setting: SettingText, value: String) {
+        match setting {
+            SettingText::StandInUrl => self.stand_in_url = value,
+            SettingText::StandInKey => self.stand_in_key = value,
+            SettingText::SegmindKey => self.segmind_key = value,
+            SettingText::ProxyUrl => self.proxy_url = value,
+            SettingText::ProxyKey => self.proxy_key = value,
+        }
+    }
+}
+
 /// Which endpoint control a problem belongs beside.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EndpointField {
@@ -287,6 +335,17 @@ mod tests {
         assert_eq!(s.resolve("").unwrap_err(), EndpointError::KeyNotHeaderSafe);
         s.segmind_key = "clé".into();
         assert_eq!(s.resolve("").unwrap_err().field(), EndpointField::Key);
+    }
+
+    #[test]
+    fn text_settings_are_read_and_written_by_name() {
+        let mut s = EndpointSettings::default();
+        s.set_text(SettingText::ProxyUrl, "https://p.example".into());
+        s.set_text(SettingText::SegmindKey, "sg".into());
+        assert_eq!((s.proxy_url.as_str(), s.text(SettingText::SegmindKey)), ("https://p.example", "sg"));
+        assert_eq!(s.text(SettingText::StandInKey), STAND_IN_DEFAULT_KEY);
+        assert!(SettingText::ProxyKey.is_secret() && !SettingText::ProxyUrl.is_secret());
+        assert_eq!(SettingText::StandInUrl.kind(), EndpointKind::StandIn);
     }
 
     #[test]

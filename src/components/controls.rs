@@ -10,9 +10,9 @@ pub fn field_message(checked: Checked, field: Field) -> impl Fn() -> Option<Stri
     move || checked.with(|v| v.as_ref().err().and_then(|errors| RequestDraft::error_for(errors, field)))
 }
 
-/// A message slot under a control; empty when all is well.
-#[component]
-pub fn FieldMessage(#[prop(into)] message: Signal<Option<String>>, #[prop(into)] testid: String) -> impl IntoView {
+/// A message slot under a control; empty when all is well. (Plain functions
+/// rather than components here: one copy of the code serves every field.)
+pub fn field_message_view(message: Signal<Option<String>>, testid: &str) -> impl IntoView {
     view! {
         <p class="ths-field-error" role="alert" data-testid=format!("error-{testid}") hidden=move || message.with(Option::is_none)>
             {move || message.get().unwrap_or_default()}
@@ -21,8 +21,7 @@ pub fn FieldMessage(#[prop(into)] message: Signal<Option<String>>, #[prop(into)]
 }
 
 /// A text input that writes what is typed straight into the draft.
-#[component]
-pub fn DraftText(field: Field, #[prop(into)] placeholder: String, #[prop(into)] hint: String) -> impl IntoView {
+pub fn draft_text(field: Field, placeholder: &'static str, hint: &'static str) -> impl IntoView {
     let studio = use_studio();
     let draft = studio.draft;
     let id = studio.id(field.json_name());
@@ -36,14 +35,13 @@ pub fn DraftText(field: Field, #[prop(into)] placeholder: String, #[prop(into)] 
                 prop:value=move || draft.with(|d| d.text(field).to_string())
                 on:input=move |ev| draft.update(|d| d.set_text(field, event_target_value(&ev))) />
             <p class="ths-hint">{hint}</p>
-            <FieldMessage message=Signal::derive(message) testid=field.json_name() />
+            {field_message_view(Signal::derive(message), field.json_name())}
         </div>
     }
 }
 
 /// A range slider and a number box for the same draft field; either one edits it.
-#[component]
-pub fn SliderNumber(field: Field, min: &'static str, max: &'static str, step: &'static str, #[prop(into)] hint: String) -> impl IntoView {
+pub fn slider_number(field: Field, min: &'static str, max: &'static str, step: &'static str, hint: &'static str) -> impl IntoView {
     let studio = use_studio();
     let draft = studio.draft;
     let id = studio.id(field.json_name());
@@ -65,7 +63,7 @@ pub fn SliderNumber(field: Field, min: &'static str, max: &'static str, step: &'
                     prop:value=value on:input=move |ev| set(event_target_value(&ev)) />
             </div>
             <p class="ths-hint">{hint}</p>
-            <FieldMessage message=Signal::derive(message) testid=field.json_name() />
+            {field_message_view(Signal::derive(message), field.json_name())}
         </div>
     }
 }

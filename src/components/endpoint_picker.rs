@@ -4,10 +4,51 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::studio::use_studio;
-use crate::endpoint::{EndpointField, EndpointKind};
+use super::studio::{use_studio, Studio};
+use crate::endpoint::{EndpointField, EndpointKind, SettingText};
 use crate::estimate;
 use crate::transport::{self, Run};
+
+/// One text setting: which, its label, placeholder and hint.
+type SettingSpec = (SettingText, &'static str, &'static str, &'static str);
+
+const SETTINGS: [SettingSpec; 5] = [
+    (SettingText::StandInUrl, "Stand-in URL", "", "Empty: the server this page came from."),
+    (SettingText::StandInKey, "Stand-in key", "", "Pre-filled with the key the stand-in accepts by default."),
+    (
+        SettingText::SegmindKey,
+        "Segmind API key",
+        "",
+        "Sent only to api.segmind.com, in the x-api-key header. Kept on this device only if you tick below.",
+    ),
+    (SettingText::ProxyUrl, "Proxy URL", "https://your-server.example/segmind", "Replaces https://api.segmind.com; the proxy adds the key on its server."),
+    (SettingText::ProxyKey, "Proxy key (optional)", "", "Only if your proxy asks for one; sent to the proxy only."),
+];
+
+/// A text input bound to one endpoint setting, shown only for its endpoint.
+fn setting_input(studio: Studio, (setting, label, placeholder, hint): SettingSpec, page_origin: &str) -> impl IntoView {
+    let settings = studio.endpoint;
+    let testid = match setting {
+        SettingText::StandInUrl => "stand-in-url",
+        SettingText::StandInKey => "stand-in-key",
+        SettingText::SegmindKey => "segmind-key",
+        SettingText::ProxyUrl => "proxy-url",
+        SettingText::ProxyKey => "proxy-key",
+    };
+    let id = studio.id(testid);
+    let placeholder = if setting == SettingText::StandInUrl { page_origin.to_string() } else { placeholder.to_string() };
+    view! {
+        <div class="ths-field" hidden=move || settings.with(|s| s.kind != setting.kind())>
+            <label for=id.clone()>{label}</label>
+            // Keys: masked, and never autocompleted or spell-checked (which could send them away).
+            <input id=id type=if setting.is_secret() { "password" } else { "url" } autocomplete="off" spellcheck="false"
+                data-testid=testid placeholder=placeholder
+                prop:value=move || settings.with(|s| s.text(setting).to_string())
+                on:input=move |ev| settings.update(|s| s.set_text(setting, event_target_value(&ev))) />
+            <p class="ths-hint">{hint}</p>
+        </div>
+    }
+}
 
 #[component]
 pub fn EndpointPicker(#[prop(into)] page_origin: String) -> impl IntoView {
@@ -16,11 +57,7 @@ pub fn EndpointPicker(#[prop(into)] page_origin: String) -> impl IntoView {
     let run_settings = studio.run_settings;
     let resolved = studio.resolved;
     let kind = move || settings.with(|s| s.kind);
-    let message_for = move |field: EndpointField| {
-        move || resolved.with(|r| r.as_ref().err().filter(|e| e.field() == field).map(ToString::to_string))
-    };
-    let url_message = message_for(EndpointField::BaseUrl);
-    let key_message = message_for(EndpointField::Key);
+    let message = move |field: EndpointField| resolved.with(|r| r.as_ref().err().filter(|e| e.field() == field).map(ToString::to_string));
     let group = studio.id("endpoint");
 
     let options = EndpointKind::ALL.map(|k| {
@@ -35,6 +72,10 @@ pub fn EndpointPicker(#[prop(into)] page_origin: String) -> impl IntoView {
                 {k.label()}
             </label>
         }
+    });
+    let inputs = SETTINGS.map(|spec| setting_input(studio, spec, &page_origin));
+    let messages = [(EndpointField::BaseUrl, "error-endpoint-url"), (EndpointField::Key, "error-api-key")].map(|(field, testid)| {
+        view! { <p class="ths-field-error" role="alert" data-testid=testid hidden=move || message(field).is_none()>{move || message(field)}</p> }
     });
 
     let forget = move |_| {
@@ -64,41 +105,12 @@ pub fn EndpointPicker(#[prop(into)] page_origin: String) -> impl IntoView {
         <fieldset class="ths-endpoint" data-testid="endpoint">
             <legend>"Endpoint"</legend>
             <div class="ths-choices">{options.into_iter().collect_view()}</div>
-
-            <Show when=move || kind() == EndpointKind::StandIn>
-                <p class="ths-note ths-stand-in-note" data-testid="stand-in-label">
-                    "Local stand-in: it keeps the API's contract and answers with a real video made from your "
-                    "portrait and voice, but it does not animate the face. Nothing is charged."
-                </p>
-                <TextSetting name="stand-in-url" label="Stand-in URL" placeholder=page_origin.clone()
-                    hint="Empty: the server this page came from."
-                    value=Signal::derive(move || settings.with(|s| s.stand_in_url.clone()))
-                    on_input=Callback::new(move |v| settings.update(|s| s.stand_in_url = v)) />
-                <KeyInput name="stand-in-key" label="Stand-in key" hint="Pre-filled with the key the stand-in accepts by default."
-                    value=Signal::derive(move || settings.with(|s| s.stand_in_key.clone()))
-                    on_input=Callback::new(move |v| settings.update(|s| s.stand_in_key = v)) />
-            </Show>
-
-            <Show when=move || kind() == EndpointKind::Segmind>
-                <KeyInput name="segmind-key" label="Segmind API key"
-                    hint="Sent only to api.segmind.com, in the x-api-key header. Kept on this device only if you tick below."
-                    value=Signal::derive(move || settings.with(|s| s.segmind_key.clone()))
-                    on_input=Callback::new(move |v| settings.update(|s| s.segmind_key = v)) />
-            </Show>
-
-            <Show when=move || kind() == EndpointKind::Proxy>
-                <TextSetting name="proxy-url" label="Proxy URL" placeholder="https://your-server.example/segmind".to_string()
-                    hint="Replaces https://api.segmind.com; the proxy adds the key on its server."
-                    value=Signal::derive(move || settings.with(|s| s.proxy_url.clone()))
-                    on_input=Callback::new(move |v| settings.update(|s| s.proxy_url = v)) />
-                <KeyInput name="proxy-key" label="Proxy key (optional)" hint="Only if your proxy asks for one; sent to the proxy only."
-                    value=Signal::derive(move || settings.with(|s| s.proxy_key.clone()))
-                    on_input=Callback::new(move |v| settings.update(|s| s.proxy_key = v)) />
-            </Show>
-
-            <p class="ths-field-error" role="alert" data-testid="error-endpoint-url" hidden=move || url_message().is_none()>{url_message}</p>
-            <p class="ths-field-error" role="alert" data-testid="error-api-key" hidden=move || key_message().is_none()>{key_message}</p>
-
+            <p class="ths-note ths-stand-in-note" data-testid="stand-in-label" hidden=move || kind() != EndpointKind::StandIn>
+                "Local stand-in: it keeps the API's contract and answers with a real video made from your "
+                "portrait and voice, but it does not animate the face. Nothing is charged."
+            </p>
+            {inputs.into_iter().collect_view()}
+            {messages.into_iter().collect_view()}
             <div class="ths-key-row" hidden=move || kind() == EndpointKind::StandIn>
                 <label class="ths-choice">
                     <input type="checkbox" data-testid="remember-key" prop:checked=move || run_settings.with(|r| r.remember_key)
@@ -114,40 +126,5 @@ pub fn EndpointPicker(#[prop(into)] page_origin: String) -> impl IntoView {
                 <span data-testid="credits">{credits_text}</span>
             </div>
         </fieldset>
-    }
-}
-
-/// A text setting of the endpoint.
-#[component]
-fn TextSetting(
-    name: &'static str,
-    label: &'static str,
-    placeholder: String,
-    hint: &'static str,
-    value: Signal<String>,
-    on_input: Callback<String>,
-) -> impl IntoView {
-    let id = use_studio().id(name);
-    view! {
-        <div class="ths-field">
-            <label for=id.clone()>{label}</label>
-            <input id=id type="url" spellcheck="false" autocomplete="off" data-testid=name placeholder=placeholder
-                prop:value=move || value.get() on:input=move |ev| on_input.run(event_target_value(&ev)) />
-            <p class="ths-hint">{hint}</p>
-        </div>
-    }
-}
-
-/// A masked key field: never autocompleted, never spell-checked (which could send it away).
-#[component]
-fn KeyInput(name: &'static str, label: &'static str, hint: &'static str, value: Signal<String>, on_input: Callback<String>) -> impl IntoView {
-    let id = use_studio().id(name);
-    view! {
-        <div class="ths-field">
-            <label for=id.clone()>{label}</label>
-            <input id=id type="password" autocomplete="off" spellcheck="false" data-testid=name
-                prop:value=move || value.get() on:input=move |ev| on_input.run(event_target_value(&ev)) />
-            <p class="ths-hint">{hint}</p>
-        </div>
     }
 }

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::controls::{field_message, DraftText, FieldMessage, SliderNumber};
+use super::controls::{draft_text, field_message, field_message_view, slider_number};
 use super::studio::use_studio;
 use crate::request::{Field, ImageSize, Preprocess};
 use crate::run_settings::RunMode;
@@ -12,11 +12,24 @@ pub fn InputsSection() -> impl IntoView {
     view! {
         <fieldset class="ths-inputs">
             <legend>"Inputs"</legend>
-            <DraftText field=Field::InputImage placeholder="https://example.com/portrait.jpg"
-                hint="A clear, front-facing photo of one real human face (URL or data: URI)." />
-            <DraftText field=Field::InputAudio placeholder="https://example.com/voice.mp3"
-                hint="Speech as WAV or MP3. Avoid special symbols in the file name: they can break the model's ffmpeg." />
+            {[
+                (Field::InputImage, "https://example.com/portrait.jpg", "A clear, front-facing photo of one real human face (URL or data: URI)."),
+                (Field::InputAudio, "https://example.com/voice.mp3", "Speech as WAV or MP3. Avoid special symbols in the file name: they can break the model's ffmpeg."),
+            ].map(|(field, placeholder, hint)| draft_text(field, placeholder, hint)).into_iter().collect_view()}
         </fieldset>
+    }
+}
+
+/// A checkbox for one of the two boolean fields.
+fn draft_toggle(field: Field, label: &'static str) -> impl IntoView {
+    let draft = use_studio().draft;
+    let get = move || draft.with(|d| if field == Field::Base64 { d.base64 } else { d.enhancer });
+    let set = move |on: bool| draft.update(|d| if field == Field::Base64 { d.base64 = on } else { d.enhancer = on });
+    view! {
+        <label class="ths-choice ths-toggle">
+            <input type="checkbox" data-testid=field.json_name() prop:checked=get on:change=move |ev| set(event_target_checked(&ev)) />
+            {label}
+        </label>
     }
 }
 
@@ -61,8 +74,10 @@ pub fn SettingsSection() -> impl IntoView {
     view! {
         <fieldset class="ths-settings">
             <legend>"Settings"</legend>
-            <SliderNumber field=Field::PoseStyle min="0" max="45" step="1" hint="Head-movement style, a whole number 0–45 (default 4)." />
-            <SliderNumber field=Field::ExpressionScale min="1" max="3" step="0.1" hint="Strength of facial expression, 1–3 (default 1.4)." />
+            {[
+                (Field::PoseStyle, "0", "45", "1", "Head-movement style, a whole number 0–45 (default 4)."),
+                (Field::ExpressionScale, "1", "3", "0.1", "Strength of facial expression, 1–3 (default 1.4)."),
+            ].map(|(field, min, max, step, hint)| slider_number(field, min, max, step, hint)).into_iter().collect_view()}
 
             <div class="ths-field" class:ths-invalid=move || preprocess_message().is_some()>
                 <label for=preprocess_id.clone()>"Preprocess"</label>
@@ -72,29 +87,21 @@ pub fn SettingsSection() -> impl IntoView {
                     {preprocess_options.into_iter().collect_view()}
                 </select>
                 <p class="ths-hint">"How the portrait is framed: crop to the face, resize it, or keep the full image."</p>
-                <FieldMessage message=Signal::derive(preprocess_message) testid="preprocess" />
+                {field_message_view(Signal::derive(preprocess_message), "preprocess")}
             </div>
 
             <div class="ths-field" role="radiogroup" aria-label="Image size" class:ths-invalid=move || size_message().is_some()>
                 <span class="ths-label">"Image size"</span>
                 <div class="ths-choices">{size_options.into_iter().collect_view()}</div>
                 <p class="ths-hint">"Resolution of the face renderer; 512 is sharper and slower."</p>
-                <FieldMessage message=Signal::derive(size_message) testid="image_size" />
+                {field_message_view(Signal::derive(size_message), "image_size")}
             </div>
 
-            <label class="ths-choice ths-toggle">
-                <input type="checkbox" data-testid="enhancer" prop:checked=move || draft.with(|d| d.enhancer)
-                    on:change=move |ev| draft.update(|d| d.enhancer = event_target_checked(&ev)) />
-                "Enhance the face (face restoration)"
-            </label>
+            {draft_toggle(Field::Enhancer, "Enhance the face (face restoration)")}
 
             <details class="ths-advanced">
                 <summary>"Advanced"</summary>
-                <label class="ths-choice ths-toggle">
-                    <input type="checkbox" data-testid="base64" prop:checked=move || draft.with(|d| d.base64)
-                        on:change=move |ev| draft.update(|d| d.base64 = event_target_checked(&ev)) />
-                    "Ask for the video base64-encoded (base64: true); the page decodes it either way."
-                </label>
+                {draft_toggle(Field::Base64, "Ask for the video base64-encoded (base64: true); the page decodes it either way.")}
                 <div class="ths-field" role="radiogroup" aria-label="How to run">
                     <span class="ths-label">"How to run"</span>
                     <div class="ths-choices">{mode_options.into_iter().collect_view()}</div>
@@ -105,7 +112,7 @@ pub fn SettingsSection() -> impl IntoView {
                         prop:value=move || run_settings.with(|r| r.timeout_secs.clone())
                         on:input=move |ev| run_settings.update(|r| r.timeout_secs = event_target_value(&ev)) />
                     <p class="ths-hint">"The page stops waiting after this long (default 600; a run takes about 120)."</p>
-                    <FieldMessage message=Signal::derive(timeout_message) testid="timeout" />
+                    {field_message_view(Signal::derive(timeout_message), "timeout")}
                 </div>
             </details>
         </fieldset>

@@ -158,15 +158,14 @@ pub fn RunPanel() -> impl IntoView {
                     }
                     .into_any()
                 }
-                RunState::Succeeded(finished) => view! { <ResultVideo finished /> }.into_any(),
-                RunState::Failed(error) => view! { <FailureMessage error /> }.into_any(),
+                RunState::Succeeded(finished) => result_video(finished).into_any(),
+                RunState::Failed(error) => failure_message(studio, error).into_any(),
             }}
         </section>
     }
 }
 
-#[component]
-fn ResultVideo(finished: Finished) -> impl IntoView {
+fn result_video(finished: Finished) -> impl IntoView {
     let src = finished.url.as_str().to_string();
     view! {
         <div class="ths-result" data-testid="result">
@@ -182,9 +181,7 @@ fn ResultVideo(finished: Finished) -> impl IntoView {
     }
 }
 
-#[component]
-fn FailureMessage(error: ApiError) -> impl IntoView {
-    let studio = use_studio();
+fn failure_message(studio: Studio, error: ApiError) -> impl IntoView {
     let retry = retry::manual_retry(&error);
     view! {
         <div class="ths-failure" role="alert" data-testid="failure" data-kind=error.kind()>
