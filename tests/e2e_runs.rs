@@ -257,3 +257,22 @@ async fn the_code_panels_curl_command_really_makes_the_video() {
     assert!(String::from_utf8_lossy(&probe.stdout).contains("512"), "made at the panel's image_size");
     stand_in.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_storage_quota_is_reported_and_the_video_still_shows() {
+    let stand_in = stand_in_with(|c| c.delay = std::time::Duration::from_millis(100)).await;
+    let browser = Browser::open(&stand_in.url()).await;
+    // Leave this origin almost no storage: the video can't be written to IndexedDB.
+    browser
+        .client
+        .issue_cmd(support::Cdp { method: "Storage.overrideQuotaForOrigin", params: json!({ "origin": stand_in.url(), "quotaSize": 2048 }) })
+        .await
+        .expect("CDP quota override");
+    browser.click("generate").await;
+    assert_eq!(browser.wait_for_video().await, json!(256), "the paid result is shown anyway");
+    let warning = browser.wait_for_text("not-kept", "full").await;
+    assert!(warning.contains("download it"), "{warning}");
+    browser.find("download").await;
+    browser.stop().await;
+    stand_in.stop().await;
+}
