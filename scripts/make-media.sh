@@ -33,13 +33,18 @@ if [ ! -s "$OUT/voice.mp3" ] || [ ! -s "$OUT/voice.wav" ]; then
   ffmpeg -hide_banner -loglevel error -y -i "$OUT/voice.wav" -c:a libmp3lame -b:a 64k "$OUT/voice.mp3"
 fi
 
+# Other forms the page must take or refuse: Opus in WebM (what a browser's
+# microphone records), a portrait too small to hold a face.
+[ -s "$OUT/voice.webm" ] || ffmpeg -hide_banner -loglevel error -y -i "$OUT/voice.wav" -c:a libopus -b:a 48k "$OUT/voice.webm"
+[ -s "$OUT/tiny.png" ] || ffmpeg -hide_banner -loglevel error -y -i "$OUT/portrait.jpg" -vf scale=64:64 "$OUT/tiny.png"
+
 # A silent clip and a file that is not an image, for the refusal tests.
 [ -s "$OUT/silence.wav" ] || ffmpeg -hide_banner -loglevel error -y -f lavfi -i anullsrc=r=16000:cl=mono -t 3 "$OUT/silence.wav"
 if [ ! -s "$OUT/not-an-image.pdf" ]; then
   printf '%%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%%%EOF\n' > "$OUT/not-an-image.pdf"
 fi
 
-for f in portrait.jpg voice.mp3 voice.wav silence.wav not-an-image.pdf; do
+for f in portrait.jpg voice.mp3 voice.wav voice.webm tiny.png silence.wav not-an-image.pdf; do
   [ -s "$OUT/$f" ] || { say "ERROR: $OUT/$f was not made"; exit 1; }
 done
 say "media ready in $OUT"

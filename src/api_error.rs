@@ -42,6 +42,8 @@ pub enum ApiError {
     JobFailed { message: String },
     #[error("The answer was not a playable video: {detail}.")]
     NotAVideo { detail: String },
+    #[error("A local file could not be prepared for sending: {detail}")]
+    LocalFile { detail: String },
 }
 
 impl ApiError {
@@ -78,6 +80,7 @@ impl ApiError {
             | ApiError::Cancelled
             | ApiError::TimedOut { .. }
             | ApiError::JobFailed { .. }
+            | ApiError::LocalFile { .. }
             | ApiError::NotAVideo { .. } => return None,
         })
     }
@@ -100,6 +103,7 @@ impl ApiError {
             ApiError::TimedOut { .. } => "timeout",
             ApiError::JobFailed { .. } => "job_failed",
             ApiError::NotAVideo { .. } => "not_a_video",
+            ApiError::LocalFile { .. } => "local_file",
         }
     }
 
@@ -128,6 +132,7 @@ impl ApiError {
             }
             ApiError::JobFailed { .. } => "Check the inputs the reason names (a clear, real face; audible speech), then try again.".into(),
             ApiError::NotAVideo { .. } => "Try again; if it repeats, the endpoint is not answering with video.".into(),
+            ApiError::LocalFile { .. } => "Choose the file again; nothing was sent or charged.".into(),
         }
     }
 
@@ -145,7 +150,11 @@ impl ApiError {
             | ApiError::GatewayTimeout { server_message }
             | ApiError::UnexpectedStatus { server_message, .. } => server_message.as_deref(),
             ApiError::JobFailed { message } => Some(message),
-            ApiError::Network { .. } | ApiError::Cancelled | ApiError::TimedOut { .. } | ApiError::NotAVideo { .. } => None,
+            ApiError::Network { .. }
+            | ApiError::Cancelled
+            | ApiError::TimedOut { .. }
+            | ApiError::NotAVideo { .. }
+            | ApiError::LocalFile { .. } => None,
         }
     }
 }

@@ -17,6 +17,10 @@ pub const STAND_IN_DEFAULT_KEY: &str = "stand-in-key";
 pub const SADTALKER_PATH: &str = "v1/sadtalker";
 /// Path of the asynchronous (job) endpoint.
 pub const SADTALKER_JOB_PATH: &str = "v2/sadtalker";
+/// The provider's asset upload service (a host of its own).
+pub const SEGMIND_UPLOAD_URL: &str = "https://workflows-api.segmind.com/upload-asset";
+/// Path of the upload service behind a proxy or the stand-in.
+pub const UPLOAD_PATH: &str = "upload-asset";
 /// Path of the account's balance.
 pub const CREDITS_PATH: &str = "v1/get-user-credits";
 /// Where the stand-in serves the sample portrait and voice the page pre-fills.
@@ -184,6 +188,14 @@ impl Endpoint {
         format!("{}{}", self.base_url, path.trim_start_matches('/'))
     }
 
+    /// Where local files are uploaded before a run.
+    pub fn upload_url(&self) -> String {
+        match self.kind {
+            EndpointKind::Segmind => SEGMIND_UPLOAD_URL.to_string(),
+            EndpointKind::StandIn | EndpointKind::Proxy => self.url_of(UPLOAD_PATH),
+        }
+    }
+
     pub fn api_key(&self) -> Option<&str> {
         self.api_key.as_deref()
     }
@@ -287,6 +299,7 @@ mod tests {
         s.proxy_url = "https://proxy.example".into();
         let endpoint = s.resolve("http://127.0.0.1:1").expect("ok");
         assert_eq!(endpoint.url_of(SADTALKER_PATH), "https://api.segmind.com/v1/sadtalker");
+        assert_eq!(endpoint.upload_url(), "https://workflows-api.segmind.com/upload-asset");
         assert_eq!(endpoint.api_key(), Some("sg_abc123"));
     }
 
@@ -298,6 +311,7 @@ mod tests {
         s.proxy_url = "https://example.org/api/segmind".into();
         let endpoint = s.resolve("").expect("ok");
         assert_eq!(endpoint.url_of(SADTALKER_PATH), "https://example.org/api/segmind/v1/sadtalker");
+        assert_eq!(endpoint.upload_url(), "https://example.org/api/segmind/upload-asset", "uploads go through the proxy too");
         assert_eq!(endpoint.api_key(), None, "the Segmind key never goes to a proxy");
         s.proxy_key = "proxy-token".into();
         assert_eq!(s.resolve("").expect("ok").api_key(), Some("proxy-token"));

@@ -56,7 +56,7 @@ export interface ValidationResult {
 
 /** Where a generate() call is. */
 export interface ProgressEvent {
-  stage: "waiting" | "submitted" | "queued" | "processing" | "receiving" | "retrying";
+  stage: "uploading" | "waiting" | "submitted" | "queued" | "processing" | "receiving" | "retrying";
   /** The stage in words. */
   message: string;
   /** The job's id, for "submitted" (async mode). */
@@ -87,7 +87,7 @@ export interface GenerateOptions {
 export type ErrorKind =
   | "invalid_request" | "invalid_options" | "unauthorized" | "forbidden" | "not_found"
   | "insufficient_credits" | "rate_limited" | "server_error" | "bad_gateway" | "gateway_timeout"
-  | "unexpected_status" | "network" | "cancelled" | "timeout" | "job_failed" | "not_a_video";
+  | "unexpected_status" | "network" | "cancelled" | "timeout" | "job_failed" | "not_a_video" | "local_file";
 
 /** What generate() rejects with. */
 export interface StudioError extends Error {
@@ -232,6 +232,7 @@ fn endpoint_of(options: &JsValue) -> Result<Endpoint, JsValue> {
 fn progress_js(progress: &Progress) -> JsValue {
     let event = Object::new();
     let stage = match progress {
+        Progress::Uploading => "uploading",
         Progress::Waiting => "waiting",
         Progress::Submitted(_) => "submitted",
         Progress::Queued => "queued",

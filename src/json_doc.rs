@@ -21,6 +21,11 @@ impl JsonDoc {
         backend::as_str(&self.0)
     }
 
+    /// The element `index` of an array.
+    pub fn get_index(&self, index: usize) -> Option<JsonDoc> {
+        backend::get_index(&self.0, index).map(JsonDoc)
+    }
+
     pub fn as_bool(&self) -> Option<bool> {
         backend::as_bool(&self.0)
     }
@@ -75,6 +80,11 @@ mod backend {
         value.as_string()
     }
 
+    pub fn get_index(value: &Value, index: usize) -> Option<Value> {
+        let array = value.dyn_ref::<js_sys::Array>()?;
+        (index < array.length() as usize).then(|| array.get(index as u32))
+    }
+
     pub fn as_bool(value: &Value) -> Option<bool> {
         value.as_bool()
     }
@@ -111,6 +121,10 @@ mod backend {
 
     pub fn as_str(value: &Value) -> Option<String> {
         value.as_str().map(str::to_string)
+    }
+
+    pub fn get_index(value: &Value, index: usize) -> Option<Value> {
+        value.as_array()?.get(index).cloned()
     }
 
     pub fn as_bool(value: &Value) -> Option<bool> {
@@ -155,6 +169,8 @@ mod tests {
         assert_eq!(doc.get("o").and_then(|o| o.get("m")).and_then(|v| v.as_str()).as_deref(), Some("deep"));
         assert!(doc.get("missing").is_none());
         assert!(!doc.get("l").is_some_and(|v| v.is_object()), "an array is not an object");
+        assert_eq!(doc.get("l").and_then(|l| l.get_index(0)).and_then(|v| v.as_text()).as_deref(), Some("1"));
+        assert!(doc.get("l").and_then(|l| l.get_index(1)).is_none());
         assert_eq!(doc.get("a").and_then(|v| v.as_bool()), None);
         assert_eq!(JsonDoc::parse(r#"{"k":[1,2]}"#).map(|d| d.to_json()).as_deref(), Some(r#"{"k":[1,2]}"#));
     }

@@ -13,6 +13,8 @@ pub mod history;
 #[cfg(feature = "js-api")]
 pub mod js_api;
 pub mod json_doc;
+pub mod local_media;
+pub mod media;
 pub mod object_url;
 pub mod request;
 pub mod retry;

@@ -14,6 +14,12 @@ use thiserror::Error;
 use crate::json_doc::JsonDoc;
 use crate::web_url::{self, UrlProblem};
 
+/// Stand-ins for a local file in a checked request until it is sent (as an
+/// uploaded URL or inline data). Valid data: URIs, so validation passes;
+/// never sent: the session replaces them.
+pub const LOCAL_IMAGE_MARKER: &str = "data:application/x-local-image;base64,AA==";
+pub const LOCAL_AUDIO_MARKER: &str = "data:application/x-local-audio;base64,AA==";
+
 /// Documented bounds and defaults (../shared/API.md).
 pub const POSE_STYLE_MIN: i64 = 0;
 pub const POSE_STYLE_MAX: i64 = 45;
@@ -242,6 +248,9 @@ pub enum FieldError {
     NotPublic(Field),
     #[error("{field} must be {expected}.")]
     WrongType { field: Field, expected: &'static str },
+    /// A local file that failed its checks (the message says why).
+    #[error("{message}")]
+    LocalFile { field: Field, message: String },
 }
 
 impl FieldError {
@@ -253,7 +262,8 @@ impl FieldError {
             | FieldError::MalformedUrl { field, .. }
             | FieldError::MalformedDataUri { field }
             | FieldError::NotPublic(field)
-            | FieldError::WrongType { field, .. } => *field,
+            | FieldError::WrongType { field, .. }
+            | FieldError::LocalFile { field, .. } => *field,
             FieldError::PoseStyle { .. } => Field::PoseStyle,
             FieldError::ExpressionScale { .. } => Field::ExpressionScale,
             FieldError::Preprocess { .. } => Field::Preprocess,

@@ -34,9 +34,35 @@ impl RunMode {
     }
 }
 
+/// How local files reach the model: the one place this is chosen.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputRoute {
+    /// Upload first (`upload-asset`, the provider's documented route), then send the URLs.
+    #[default]
+    Upload,
+    /// Inline, as data: URIs inside the request.
+    Inline,
+}
+
+impl InputRoute {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputRoute::Upload => "upload",
+            InputRoute::Inline => "inline",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<InputRoute> {
+        [InputRoute::Upload, InputRoute::Inline].into_iter().find(|r| r.as_str() == text)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RunSettings {
     pub mode: RunMode,
+    /// How local files are sent.
+    pub input_route: InputRoute,
     /// As typed; see [`RunSettings::timeout`].
     pub timeout_secs: String,
     /// Whether typed keys are kept in this browser.
@@ -45,7 +71,7 @@ pub struct RunSettings {
 
 impl Default for RunSettings {
     fn default() -> Self {
-        RunSettings { mode: RunMode::default(), timeout_secs: DEFAULT_TIMEOUT_SECS.to_string(), remember_key: false }
+        RunSettings { mode: RunMode::default(), input_route: InputRoute::default(), timeout_secs: DEFAULT_TIMEOUT_SECS.to_string(), remember_key: false }
     }
 }
 
@@ -70,6 +96,7 @@ impl RunSettings {
         let defaults = RunSettings::default();
         RunSettings {
             mode: doc.get("mode").and_then(|m| m.as_str()).and_then(|m| RunMode::parse(&m)).unwrap_or(defaults.mode),
+            input_route: doc.get("input_route").and_then(|m| m.as_str()).and_then(|m| InputRoute::parse(&m)).unwrap_or(defaults.input_route),
             timeout_secs: doc.get("timeout_secs").and_then(|t| t.as_text()).unwrap_or(defaults.timeout_secs),
             remember_key: doc.get("remember_key").and_then(|r| r.as_bool()).unwrap_or(false),
         }
@@ -96,7 +123,7 @@ mod tests {
 
     #[test]
     fn reads_back_what_it_wrote() {
-        let settings = RunSettings { mode: RunMode::OneShot, timeout_secs: "900".into(), remember_key: true };
+        let settings = RunSettings { mode: RunMode::OneShot, input_route: InputRoute::Inline, timeout_secs: "900".into(), remember_key: true };
         let text = serde_json::to_string(&settings).expect("json");
         assert_eq!(RunSettings::from_doc(&JsonDoc::parse(&text).expect("json")), settings);
         assert_eq!(RunSettings::from_doc(&JsonDoc::parse("{}").expect("json")), RunSettings::default());

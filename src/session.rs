@@ -4,12 +4,58 @@
 
 use crate::api_error::ApiError;
 use crate::endpoint::Endpoint;
+use crate::local_media::{self, LocalMedia};
 use crate::history::{History, HistoryError, HistoryItem};
 use crate::object_url::ObjectUrl;
 use crate::request::{RequestDraft, SadTalkerRequest};
-use crate::run_settings::RunMode;
+use crate::run_settings::{InputRoute, RunMode};
 use crate::saved_form::{PendingJob, Store};
-use crate::transport::{self, Progress, Run, Video};
+use crate::transport::{self, Inline, Progress, Run, Video};
+
+/// Local files chosen in place of URLs.
+#[derive(Clone, Debug, Default)]
+pub struct LocalInputs {
+    pub image: Option<LocalMedia>,
+    pub audio: Option<LocalMedia>,
+}
+
+/// Puts the local files into the request the chosen way: uploaded first
+/// (their URLs replace the markers) or inline (spliced into the body).
+async fn place_local_inputs(
+    endpoint: &Endpoint,
+    request: &SadTalkerRequest,
+    locals: &LocalInputs,
+    route: InputRoute,
+    run: &Run<'_>,
+) -> Result<(SadTalkerRequest, Inline), ApiError> {
+    let unreadable = |e: crate::media::MediaProblem| ApiError::LocalFile { detail: e.to_string() };
+    let mut uris = Vec::new();
+    for media in [&locals.image, &locals.audio].into_iter().flatten() {
+        uris.push(local_media::data_uri(&media.blob).await.map_err(unreadable)?);
+    }
+    let mut request = request.clone();
+    let mut inline = Inline::default();
+    if uris.is_empty() {
+        return Ok((request, inline));
+    }
+    match route {
+        InputRoute::Upload => {
+            let mut urls = transport::upload_assets(endpoint, &uris, run).await?.into_iter();
+            if locals.image.is_some() {
+                request.input_image = urls.next().unwrap_or_default();
+            }
+            if locals.audio.is_some() {
+                request.input_audio = urls.next().unwrap_or_default();
+            }
+        }
+        InputRoute::Inline => {
+            let mut uris = uris.into_iter();
+            inline.image = locals.image.as_ref().and_then(|_| uris.next());
+            inline.audio = locals.audio.as_ref().and_then(|_| uris.next());
+        }
+    }
+    Ok((request, inline))
+}
 
 /// A video ready to show, and what is known about it.
 #[derive(Clone, Debug, PartialEq)]
@@ -61,12 +107,15 @@ pub async fn generate(
     request: &SadTalkerRequest,
     draft: &RequestDraft,
     mode: RunMode,
+    locals: &LocalInputs,
+    route: InputRoute,
     store: &Store,
     history: Option<&History>,
     run: &Run<'_>,
 ) -> Result<Finished, ApiError> {
+    let (sent, inline) = place_local_inputs(endpoint, request, locals, route, run).await?;
     let video = match mode {
-        RunMode::OneShot => transport::generate(endpoint, request, run).await?,
+        RunMode::OneShot => transport::generate_with(endpoint, &sent, &inline, run).await?,
         RunMode::Job => {
             let remember = |progress: Progress| {
                 if let Progress::Submitted(ticket) = &progress {
@@ -76,7 +125,7 @@ pub async fn generate(
                 (run.on_progress)(progress);
             };
             let job_run = Run { signal: run.signal, timeout_secs: run.timeout_secs, on_progress: &remember };
-            let outcome = transport::generate_job(endpoint, request, &job_run).await;
+            let outcome = transport::generate_job_with(endpoint, &sent, &inline, &job_run).await;
             if !outcome.as_ref().err().is_some_and(keep_job_after) {
                 store.save_job(None);
             }

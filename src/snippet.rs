@@ -43,6 +43,9 @@ fn quoted(text: &str) -> String {
 }
 
 fn shown_input(uri: &str) -> String {
+    if uri == crate::request::LOCAL_IMAGE_MARKER || uri == crate::request::LOCAL_AUDIO_MARKER {
+        return "<your local file: its upload-asset URL, or a data: URI>".into();
+    }
     if uri.len() <= MAX_SHOWN_INPUT {
         return uri.to_string();
     }

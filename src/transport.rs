@@ -16,7 +16,7 @@ use crate::api_error::ApiError;
 use crate::estimate;
 use crate::endpoint::{Endpoint, EndpointKind, CREDITS_PATH, SADTALKER_JOB_PATH, SADTALKER_PATH};
 use crate::json_doc::JsonDoc;
-use crate::request::SadTalkerRequest;
+use crate::request::{SadTalkerRequest, LOCAL_AUDIO_MARKER, LOCAL_IMAGE_MARKER};
 use crate::retry::{self, RetryDecision};
 
 /// How often a v2 job's status is asked for.
@@ -35,6 +35,8 @@ pub struct Video {
 /// Where a run is, for the progress view.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Progress {
+    /// Local files are being uploaded to the provider's storage.
+    Uploading,
     /// The request (with its inputs) is going out and the model is working.
     Waiting,
     /// A v2 job was accepted; keep its ticket to pick it up after a reload.
@@ -51,6 +53,7 @@ impl Progress {
     /// The stage in words, for the progress view.
     pub fn describe(&self) -> String {
         match self {
+            Progress::Uploading => "Uploading your files…".into(),
             Progress::Waiting => "Sending the inputs and waiting for the model…".into(),
             Progress::Submitted(ticket) => format!("Job {} accepted; waiting for it to start…", ticket.request_id),
             Progress::Queued => "Waiting in the model's queue…".into(),
@@ -126,12 +129,22 @@ pub fn signal_with_timeout(user: &AbortSignal, timeout_secs: u32) -> AbortSignal
 /// Runs one generation with the one-shot endpoint, retrying by itself only
 /// where [`retry::decide`] says the model did not run.
 pub async fn generate(endpoint: &Endpoint, request: &SadTalkerRequest, run: &Run<'_>) -> Result<Video, ApiError> {
-    with_retries(run, || generate_once(endpoint, request, run)).await
+    generate_with(endpoint, request, &Inline::default(), run).await
+}
+
+/// As [`generate`], with local files sent inline in place of their markers.
+pub async fn generate_with(endpoint: &Endpoint, request: &SadTalkerRequest, inline: &Inline, run: &Run<'_>) -> Result<Video, ApiError> {
+    with_retries(run, || generate_once(endpoint, request, inline, run)).await
 }
 
 /// Submits a v2 job (with retries as for [`generate`]) and waits for its video.
 pub async fn generate_job(endpoint: &Endpoint, request: &SadTalkerRequest, run: &Run<'_>) -> Result<Video, ApiError> {
-    let ticket = with_retries(run, || submit_job(endpoint, request, run)).await?;
+    generate_job_with(endpoint, request, &Inline::default(), run).await
+}
+
+/// As [`generate_job`], with local files sent inline in place of their markers.
+pub async fn generate_job_with(endpoint: &Endpoint, request: &SadTalkerRequest, inline: &Inline, run: &Run<'_>) -> Result<Video, ApiError> {
+    let ticket = with_retries(run, || submit_job(endpoint, request, inline, run)).await?;
     run.progress(Progress::Submitted(ticket.clone()));
     await_job(endpoint, &ticket, request.base64, run).await
 }
@@ -156,17 +169,78 @@ where
     }
 }
 
-async fn generate_once(endpoint: &Endpoint, request: &SadTalkerRequest, run: &Run<'_>) -> Result<Video, ApiError> {
+async fn generate_once(endpoint: &Endpoint, request: &SadTalkerRequest, inline: &Inline, run: &Run<'_>) -> Result<Video, ApiError> {
     run.progress(Progress::Waiting);
-    let response = send(&endpoint.url_of(SADTALKER_PATH), "POST", endpoint.api_key(), Some(&request.to_json()), run).await?;
+    let response = send(&endpoint.url_of(SADTALKER_PATH), "POST", endpoint.api_key(), Some(&request_body(request, inline)?), run).await?;
     if !response.ok() {
         return Err(error_of(&response, run).await);
     }
     video_of(&response, request.base64, run).await
 }
 
+/// Local files to send inline: their data: URIs, made by the browser.
+#[derive(Clone, Debug, Default)]
+pub struct Inline {
+    pub image: Option<JsString>,
+    pub audio: Option<JsString>,
+}
+
+/// The JSON body. With inline files, a `Blob` of parts with each data: URI
+/// spliced in where its marker was, so megabytes of base64 never pass
+/// through wasm memory or one giant string.
+fn request_body(request: &SadTalkerRequest, inline: &Inline) -> Result<JsValue, ApiError> {
+    let json = request.to_json();
+    if inline.image.is_none() && inline.audio.is_none() {
+        return Ok(JsValue::from_str(&json));
+    }
+    let parts = Array::new();
+    let mut rest = json.as_str();
+    for (marker, uri) in [(LOCAL_IMAGE_MARKER, &inline.image), (LOCAL_AUDIO_MARKER, &inline.audio)] {
+        let (Some(uri), Some(at)) = (uri, rest.find(marker)) else { continue };
+        parts.push(&JsValue::from_str(&rest[..at]));
+        parts.push(uri);
+        rest = &rest[at + marker.len()..];
+    }
+    parts.push(&JsValue::from_str(rest));
+    let options = BlobPropertyBag::new();
+    options.set_type("application/json");
+    Blob::new_with_str_sequence_and_options(&parts, &options).map(JsValue::from).map_err(|e| network(&e))
+}
+
+/// Uploads files (as data: URIs) to the endpoint's `upload-asset` service;
+/// the URLs to send in their place.
+pub async fn upload_assets(endpoint: &Endpoint, data_uris: &[JsString], run: &Run<'_>) -> Result<Vec<String>, ApiError> {
+    let parts = Array::new();
+    parts.push(&JsValue::from_str("{\"data_urls\":["));
+    for (i, uri) in data_uris.iter().enumerate() {
+        parts.push(&JsValue::from_str(if i == 0 { "\"" } else { ",\"" }));
+        parts.push(uri);
+        parts.push(&JsValue::from_str("\""));
+    }
+    parts.push(&JsValue::from_str("]}"));
+    run.progress(Progress::Uploading);
+    let body = Blob::new_with_str_sequence(&parts).map_err(|e| network(&e))?;
+    let response = with_retries(run, || async {
+        let response = send(&endpoint.upload_url(), "POST", endpoint.api_key(), Some(&body.clone().into()), run).await?;
+        if response.ok() {
+            Ok(response)
+        } else {
+            Err(error_of(&response, run).await)
+        }
+    })
+    .await?;
+    let doc = small_json(&response, run).await?;
+    let urls: Vec<String> = (0..data_uris.len())
+        .filter_map(|i| doc.get("urls").and_then(|list| list.get_index(i)).and_then(|u| u.as_str()))
+        .collect();
+    if urls.len() != data_uris.len() {
+        return Err(ApiError::UnexpectedStatus { status: response.status(), server_message: Some("the upload answer did not list a URL for every file".into()) });
+    }
+    Ok(urls)
+}
+
 /// Sends a request; the key, when there is one, goes in `x-api-key` and nowhere else.
-async fn send(url: &str, method: &str, api_key: Option<&str>, body: Option<&str>, run: &Run<'_>) -> Result<Response, ApiError> {
+async fn send(url: &str, method: &str, api_key: Option<&str>, body: Option<&JsValue>, run: &Run<'_>) -> Result<Response, ApiError> {
     let headers = Headers::new().map_err(|e| network(&e))?;
     if let Some(key) = api_key {
         headers.set("x-api-key", key).map_err(|e| network(&e))?;
@@ -175,7 +249,7 @@ async fn send(url: &str, method: &str, api_key: Option<&str>, body: Option<&str>
     init.set_method(method);
     if let Some(body) = body {
         headers.set("content-type", "application/json").map_err(|e| network(&e))?;
-        init.set_body(&JsValue::from_str(body));
+        init.set_body(body);
     }
     init.set_headers(&headers);
     init.set_signal(run.signal);
@@ -334,9 +408,9 @@ async fn mp4_is_complete(blob: &Blob) -> Result<bool, ApiError> {
 }
 
 /// `POST /v2/sadtalker`: the job's ticket.
-async fn submit_job(endpoint: &Endpoint, request: &SadTalkerRequest, run: &Run<'_>) -> Result<JobTicket, ApiError> {
+async fn submit_job(endpoint: &Endpoint, request: &SadTalkerRequest, inline: &Inline, run: &Run<'_>) -> Result<JobTicket, ApiError> {
     run.progress(Progress::Waiting);
-    let response = send(&endpoint.url_of(SADTALKER_JOB_PATH), "POST", endpoint.api_key(), Some(&request.to_json()), run).await?;
+    let response = send(&endpoint.url_of(SADTALKER_JOB_PATH), "POST", endpoint.api_key(), Some(&request_body(request, inline)?), run).await?;
     if !response.ok() {
         return Err(error_of(&response, run).await);
     }

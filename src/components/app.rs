@@ -7,10 +7,10 @@ use super::endpoint_picker::EndpointPicker;
 use super::history_list::HistoryList;
 use super::request_form::{InputsSection, SettingsSection};
 use super::run_panel::{start_run, RunPanel, Start};
-use super::studio::{next_uid, Checked, RunState, Studio};
+use super::studio::{next_uid, Checked, LocalState, RunState, Studio};
 use crate::endpoint::{sample_inputs, EndpointKind, EndpointSettings};
 use crate::history::History;
-use crate::request::{not_public_inputs, RequestDraft};
+use crate::request::{not_public_inputs, Field, FieldError, RequestDraft, LOCAL_AUDIO_MARKER, LOCAL_IMAGE_MARKER};
 use crate::saved_form::{SavedForm, SavedKeys, Store};
 
 /// How a studio starts; the page and `mount()` each fill it in.
@@ -53,11 +53,37 @@ pub fn App(#[prop(optional)] options: StudioOptions) -> impl IntoView {
     let draft = RwSignal::new(initial.draft);
     let endpoint = RwSignal::new(initial.endpoint);
     let run_settings = RwSignal::new(initial.run);
+    let local_image = RwSignal::new_local(None::<LocalState>);
+    let local_audio = RwSignal::new_local(None::<LocalState>);
 
     let origin = options.page_origin.clone();
     let resolved = Memo::new(move |_| endpoint.with(|e| e.resolve(&origin)));
     let checked: Checked = Memo::new(move |_| {
-        let request = draft.with(RequestDraft::validate)?;
+        // A local file stands in for its URL; its own checks decide.
+        let mut local_problems = Vec::new();
+        let mut draft = draft.get();
+        for (field, local, marker) in [(Field::InputImage, local_image, LOCAL_IMAGE_MARKER), (Field::InputAudio, local_audio, LOCAL_AUDIO_MARKER)] {
+            let message = local.with(|l| match l {
+                None => None,
+                Some(LocalState::Ready(_)) => Some(None),
+                Some(LocalState::Checking(name)) => Some(Some(format!("Checking {name}…"))),
+                Some(LocalState::Refused(_, problem)) => Some(Some(problem.to_string())),
+            });
+            match message {
+                None => {}
+                Some(problem) => {
+                    draft.set_text(field, marker.to_string());
+                    local_problems.extend(problem.map(|message| FieldError::LocalFile { field, message }));
+                }
+            }
+        }
+        let request = draft.validate().map_err(|mut errors| {
+            errors.extend(local_problems.clone());
+            errors
+        })?;
+        if !local_problems.is_empty() {
+            return Err(local_problems);
+        }
         let problems = match endpoint.with(|e| e.kind) {
             EndpointKind::Segmind => not_public_inputs(&request),
             EndpointKind::StandIn | EndpointKind::Proxy => Vec::new(),
@@ -72,6 +98,8 @@ pub fn App(#[prop(optional)] options: StudioOptions) -> impl IntoView {
     let studio = Studio {
         uid: next_uid(),
         draft,
+        local_image,
+        local_audio,
         endpoint,
         run_settings,
         checked,

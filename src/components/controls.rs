@@ -20,20 +20,23 @@ pub fn field_message_view(message: Signal<Option<String>>, testid: &str) -> impl
     }
 }
 
-/// A text input that writes what is typed straight into the draft.
+/// A text input that writes what is typed straight into the draft, with the
+/// local-file alternative beneath it (the URL box hides while a file is used).
 pub fn draft_text(field: Field, placeholder: &'static str, hint: &'static str) -> impl IntoView {
     let studio = use_studio();
+    let local = if field == Field::InputImage { studio.local_image } else { studio.local_audio };
     let draft = studio.draft;
     let id = studio.id(field.json_name());
     let message = field_message(studio.checked, field);
     view! {
         <div class="ths-field" class:ths-invalid=move || message().is_some()>
             <label for=id.clone()>{field.label()}</label>
-            <input id=id type="url" inputmode="url" spellcheck="false" autocomplete="off"
+            <input id=id type="url" inputmode="url" spellcheck="false" autocomplete="off" hidden=move || local.with(Option::is_some)
                 data-testid=field.json_name() placeholder=placeholder
                 aria-invalid=move || message().is_some().to_string()
                 prop:value=move || draft.with(|d| d.text(field).to_string())
                 on:input=move |ev| draft.update(|d| d.set_text(field, event_target_value(&ev))) />
+            {super::local_input::local_input(field)}
             <p class="ths-hint">{hint}</p>
             {field_message_view(Signal::derive(message), field.json_name())}
         </div>

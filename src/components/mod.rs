@@ -7,6 +7,7 @@ mod code_panel;
 mod controls;
 mod endpoint_picker;
 mod history_list;
+mod local_input;
 mod request_form;
 mod run_panel;
 mod studio;

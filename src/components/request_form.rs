@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use super::controls::{draft_text, field_message, field_message_view, slider_number};
 use super::studio::use_studio;
 use crate::request::{Field, ImageSize, Preprocess};
-use crate::run_settings::RunMode;
+use crate::run_settings::{InputRoute, RunMode};
 
 #[component]
 pub fn InputsSection() -> impl IntoView {
@@ -68,6 +68,21 @@ pub fn SettingsSection() -> impl IntoView {
                 </label>
             }
         });
+    let route_group = studio.id("route");
+    let route_options = [
+        (InputRoute::Upload, "Upload local files first (the provider's storage), then send their URLs"),
+        (InputRoute::Inline, "Send local files inline, inside the request (data: URIs)"),
+    ]
+    .map(|(route, label)| {
+        view! {
+            <label class="ths-choice">
+                <input type="radio" name=route_group.clone() data-testid=format!("route-{}", route.as_str())
+                    prop:checked=move || run_settings.with(|r| r.input_route == route)
+                    on:change=move |_| run_settings.update(|r| r.input_route = route) />
+                {label}
+            </label>
+        }
+    });
     let preprocess_id = studio.id("preprocess");
     let timeout_id = studio.id("timeout");
 
@@ -105,6 +120,10 @@ pub fn SettingsSection() -> impl IntoView {
                 <div class="ths-field" role="radiogroup" aria-label="How to run">
                     <span class="ths-label">"How to run"</span>
                     <div class="ths-choices">{mode_options.into_iter().collect_view()}</div>
+                </div>
+                <div class="ths-field" role="radiogroup" aria-label="How local files are sent">
+                    <span class="ths-label">"Local files"</span>
+                    <div class="ths-choices">{route_options.into_iter().collect_view()}</div>
                 </div>
                 <div class="ths-field" class:ths-invalid=move || timeout_message().is_some()>
                     <label for=timeout_id.clone()>"Time limit (seconds)"</label>

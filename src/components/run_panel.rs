@@ -7,14 +7,14 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::AbortController;
 
-use super::studio::{use_studio, RunState, Studio};
+use super::studio::{use_studio, LocalState, RunState, Studio};
 use crate::api_error::ApiError;
 use crate::endpoint::EndpointKind;
 use crate::estimate;
 use crate::retry;
 use crate::run_settings::DEFAULT_TIMEOUT_SECS;
 use crate::saved_form::{PendingJob, Store};
-use crate::session::{self, Finished};
+use crate::session::{self, Finished, LocalInputs};
 use crate::transport::{self, Progress, Run};
 
 pub enum Start {
@@ -34,6 +34,11 @@ pub fn start_run(studio: Studio, start: Start) {
         },
         Start::Resume(_) => None,
     };
+    let ready = |local: Option<LocalState>| match local {
+        Some(LocalState::Ready(media)) => Some(media),
+        _ => None,
+    };
+    let locals = LocalInputs { image: ready(studio.local_image.get_untracked()), audio: ready(studio.local_audio.get_untracked()) };
     let Ok(controller) = AbortController::new() else { return };
     let signal = transport::signal_with_timeout(&controller.signal(), timeout_secs);
     studio.abort.set_value(Some(controller));
@@ -60,7 +65,7 @@ pub fn start_run(studio: Studio, start: Start) {
         let outcome = match (&start, new_request) {
             (Start::Resume(job), _) => session::resume(&endpoint, job, &store, history.as_ref(), &run).await,
             (Start::New, Some((request, draft))) => {
-                session::generate(&endpoint, &request, &draft, settings.mode, &store, history.as_ref(), &run).await
+                session::generate(&endpoint, &request, &draft, settings.mode, &locals, settings.input_route, &store, history.as_ref(), &run).await
             }
             (Start::New, None) => return,
         };

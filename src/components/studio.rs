@@ -10,6 +10,8 @@ use crate::answer::Credits;
 use crate::api_error::ApiError;
 use crate::endpoint::{Endpoint, EndpointError, EndpointSettings};
 use crate::history::History;
+use crate::local_media::LocalMedia;
+use crate::media::MediaProblem;
 use crate::request::{FieldError, RequestDraft, SadTalkerRequest};
 use crate::run_settings::RunSettings;
 use crate::saved_form::Store;
@@ -28,11 +30,22 @@ pub enum RunState {
     Failed(ApiError),
 }
 
+/// A local file chosen for an input.
+#[derive(Clone, Debug)]
+pub enum LocalState {
+    Checking(String),
+    Ready(LocalMedia),
+    Refused(String, MediaProblem),
+}
+
 #[derive(Clone, Copy)]
 pub struct Studio {
     /// Makes element ids and radio-group names unique per studio.
     pub uid: u32,
     pub draft: RwSignal<RequestDraft>,
+    /// Local files chosen instead of the portrait's / voice's URL.
+    pub local_image: RwSignal<Option<LocalState>, LocalStorage>,
+    pub local_audio: RwSignal<Option<LocalState>, LocalStorage>,
     pub endpoint: RwSignal<EndpointSettings>,
     pub run_settings: RwSignal<RunSettings>,
     pub checked: Checked,

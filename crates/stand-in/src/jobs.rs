@@ -39,6 +39,9 @@ fn set(state: &AppState, id: &str, job: Job) {
 }
 
 pub async fn submit(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Ok(mut last) = state.last_body.lock() {
+        *last = Some(body.clone());
+    }
     let key = headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::trim);
     let response = match admit(&state, key, &headers, &body) {
         Err(response) => response,

@@ -85,6 +85,9 @@ struct AppState {
     http: reqwest::Client,
     credits: Mutex<f64>,
     jobs: Mutex<std::collections::HashMap<String, jobs::Job>>,
+    /// Uploaded files: id → (content type, bytes).
+    assets: Mutex<std::collections::HashMap<String, (String, Bytes)>>,
+    last_body: Mutex<Option<Bytes>>,
 }
 
 impl AppState {
@@ -151,6 +154,8 @@ pub async fn start(config: Config, addr: SocketAddr) -> std::io::Result<Running>
         failures: Mutex::default(),
         http,
         jobs: Mutex::default(),
+        assets: Mutex::default(),
+        last_body: Mutex::default(),
     });
     let app = router(state.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -169,6 +174,8 @@ fn router(state: Arc<AppState>) -> Router {
     let mut app = Router::new()
         .route("/v1/sadtalker", post(sadtalker))
         .route("/v1/get-user-credits", get(user_credits))
+        .route("/upload-asset", post(upload_asset))
+        .route("/assets/{id}", get(asset))
         .route("/v2/sadtalker", post(jobs::submit))
         .route("/v2/requests/{id}/status", get(jobs::status))
         .route("/v2/requests/{id}", get(jobs::response))
@@ -245,6 +252,9 @@ impl Drop for RequestRecord<'_> {
 }
 
 async fn sadtalker(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Ok(mut last) = state.last_body.lock() {
+        *last = Some(body.clone());
+    }
     let key = headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::trim);
     let mut record = RequestRecord { state: &state, had_key: key.is_some(), body_bytes: body.len(), status: None };
     let response = match run_sadtalker(&state, key, &headers, &body).await {
@@ -319,6 +329,69 @@ async fn run_sadtalker(state: &AppState, key: Option<&str>, headers: &HeaderMap,
     };
     response.headers_mut().insert("x-credits-consumed", HeaderValue::from_static("0.184"));
     Ok(response)
+}
+
+/// `POST /upload-asset` `{"data_urls": [...]}` → `{"urls": [...]}`, as the provider's storage does.
+async fn upload_asset(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
+    let key = headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::trim);
+    let response = if key != Some(state.config.api_key.as_str()) {
+        json_error(StatusCode::UNAUTHORIZED, if key.is_none() { "Missing API key" } else { "Invalid API key" })
+    } else {
+        store_assets(&state, &headers, &body)
+    };
+    state.record("POST", "/upload-asset", key.is_some(), response.status(), body.len());
+    marked(response, &state)
+}
+
+fn store_assets(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Response {
+    let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return json_error(StatusCode::BAD_REQUEST, "Request body is not valid JSON");
+    };
+    let Some(list) = json.get("data_urls").and_then(|v| v.as_array()).filter(|l| !l.is_empty()) else {
+        return json_error(StatusCode::BAD_REQUEST, "data_urls must be a non-empty list of data: URIs");
+    };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
+    let mut urls = Vec::new();
+    for (i, item) in list.iter().enumerate() {
+        let Some((head, payload)) = item.as_str().and_then(|t| t.strip_prefix("data:")).and_then(|t| t.split_once(',')) else {
+            return json_error(StatusCode::BAD_REQUEST, format!("data_urls[{i}] is not a data: URI"));
+        };
+        let Some(mime) = head.strip_suffix(";base64") else {
+            return json_error(StatusCode::BAD_REQUEST, format!("data_urls[{i}] is not base64"));
+        };
+        let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(payload) else {
+            return json_error(StatusCode::BAD_REQUEST, format!("data_urls[{i}] has damaged base64"));
+        };
+        let id = format!("asset-{}-{i}", state.seen.lock().map(|s| s.len()).unwrap_or(0));
+        if let Ok(mut assets) = state.assets.lock() {
+            assets.insert(id.clone(), (mime.to_string(), Bytes::from(bytes)));
+        }
+        urls.push(format!("http://{host}/assets/{id}"));
+    }
+    Json(serde_json::json!({ "urls": urls })).into_response()
+}
+
+/// An uploaded file, by the URL `upload-asset` gave.
+async fn asset(State(state): State<Arc<AppState>>, axum::extract::Path(id): axum::extract::Path<String>) -> Response {
+    match state.assets.lock().ok().and_then(|a| a.get(&id).cloned()) {
+        Some((mime, bytes)) => ([(header::CONTENT_TYPE, mime)], bytes).into_response(),
+        None => json_error(StatusCode::NOT_FOUND, "No such asset"),
+    }
+}
+
+impl Running {
+    /// The bytes of every uploaded file, in upload order (for tests).
+    pub fn uploaded(&self) -> Vec<Bytes> {
+        let mut assets: Vec<(String, Bytes)> =
+            self.state.assets.lock().map(|a| a.iter().map(|(k, (_, b))| (k.clone(), b.clone())).collect()).unwrap_or_default();
+        assets.sort_by(|a, b| a.0.cmp(&b.0));
+        assets.into_iter().map(|(_, b)| b).collect()
+    }
+
+    /// The last request body the model endpoints received (for tests of inline inputs).
+    pub fn last_body(&self) -> Option<Bytes> {
+        self.state.last_body.lock().ok().and_then(|b| b.clone())
+    }
 }
 
 async fn user_credits(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {

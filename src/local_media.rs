@@ -1,0 +1,143 @@
+//! Local files and recordings, checked in the browser before anything is
+//! sent. Their bytes stay in browser objects (`Blob`, `ArrayBuffer`,
+//! `AudioBuffer`): only the first bytes are sniffed in Rust, and audio is
+//! read in small chunks for the silence check and the WAV encoding.
+
+use js_sys::{Array, JsString, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AudioBuffer, Blob, BlobPropertyBag, FileReader, ImageBitmap, OfflineAudioContext};
+
+use crate::estimate;
+use crate::media::{self, AudioKind, MediaProblem};
+use crate::object_url::ObjectUrl;
+
+/// Frames read into wasm at a time (per channel): keeps the memory high-water mark small.
+const CHUNK_FRAMES: u32 = 32_768;
+
+/// A checked local input, ready to send.
+#[derive(Clone, Debug)]
+pub struct LocalMedia {
+    /// What is sent (a recording re-encoded as WAV where needed).
+    pub blob: Blob,
+    pub name: String,
+    /// "512×512 px · 52 KB" or "3.2 s · 64 KB".
+    pub summary: String,
+    /// A `blob:` URL for the thumbnail or player.
+    pub preview: ObjectUrl,
+    /// Said beside the input: a conversion, or a long clip's cost.
+    pub notes: Vec<String>,
+}
+
+fn browser(error: &JsValue) -> MediaProblem {
+    let text = error.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).or_else(|| error.as_string());
+    MediaProblem::Browser(text.unwrap_or_else(|| "no reason given".into()))
+}
+
+async fn head(blob: &Blob) -> Result<Vec<u8>, MediaProblem> {
+    let slice = blob.slice_with_i32_and_i32(0, media::SNIFF_LEN as i32).map_err(|e| browser(&e))?;
+    let buffer = JsFuture::from(slice.array_buffer()).await.map_err(|e| browser(&e))?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+fn typed(blob: &Blob, mime: &str) -> Result<Blob, MediaProblem> {
+    let options = BlobPropertyBag::new();
+    options.set_type(mime);
+    Blob::new_with_blob_sequence_and_options(&Array::of1(blob), &options).map_err(|e| browser(&e))
+}
+
+/// A portrait: really an image, decodable, of a sensible size.
+pub async fn load_image(file: &Blob, name: &str) -> Result<LocalMedia, MediaProblem> {
+    let kind = media::sniff_image(&head(file).await?).map_err(MediaProblem::NotAnImage)?;
+    media::check_file_size(file.size(), media::MAX_IMAGE_BYTES)?;
+    let window = web_sys::window().ok_or_else(|| MediaProblem::Browser("no window".into()))?;
+    let bitmap: ImageBitmap = JsFuture::from(window.create_image_bitmap_with_blob(file).map_err(|e| browser(&e))?)
+        .await
+        .map_err(|_| MediaProblem::ImageUndecodable)?
+        .unchecked_into();
+    let (width, height) = (bitmap.width(), bitmap.height());
+    bitmap.close();
+    media::check_image_size(width, height)?;
+    let blob = typed(file, kind.mime())?;
+    let preview = ObjectUrl::new(&blob).ok_or_else(|| MediaProblem::Browser("no preview".into()))?;
+    Ok(LocalMedia {
+        summary: format!("{width}×{height} px · {}", estimate::size_text(file.size())),
+        blob,
+        name: name.to_string(),
+        preview,
+        notes: Vec::new(),
+    })
+}
+
+/// A voice clip: really audio, decodable, not silent, of a sensible length;
+/// anything but WAV or MP3 (a microphone's WebM/Opus, M4A, OGG) becomes WAV.
+pub async fn load_audio(file: &Blob, name: &str) -> Result<LocalMedia, MediaProblem> {
+    let kind = media::sniff_audio(&head(file).await?).map_err(MediaProblem::NotAudio)?;
+    media::check_file_size(file.size(), media::MAX_AUDIO_BYTES)?;
+    let bytes = JsFuture::from(file.array_buffer()).await.map_err(|e| browser(&e))?;
+    let context = OfflineAudioContext::new_with_number_of_channels_and_length_and_sample_rate(1, 1, 44_100.0).map_err(|e| browser(&e))?;
+    let decoding = context.decode_audio_data(&bytes.unchecked_into()).map_err(|_| MediaProblem::AudioUndecodable)?;
+    let audio: AudioBuffer = JsFuture::from(decoding).await.map_err(|_| MediaProblem::AudioUndecodable)?.unchecked_into();
+    let duration = audio.duration();
+    let (wav, peak) = scan(&audio, kind.needs_wav())?;
+    media::check_audio(duration, peak)?;
+    let (blob, mut notes) = match wav {
+        Some(wav) => (wav, vec![format!("Converted from {} to WAV in the page (the model takes WAV or MP3).", kind.name())]),
+        None => (typed(file, if kind == AudioKind::Wav { "audio/wav" } else { "audio/mpeg" })?, Vec::new()),
+    };
+    notes.extend(media::long_audio_warning(duration));
+    let preview = ObjectUrl::new(&blob).ok_or_else(|| MediaProblem::Browser("no preview".into()))?;
+    Ok(LocalMedia {
+        summary: format!("{} s · {}", estimate::credits_text((duration * 10.0).round() / 10.0), estimate::size_text(blob.size())),
+        blob,
+        name: name.to_string(),
+        preview,
+        notes,
+    })
+}
+
+/// Reads the decoded audio chunk by chunk: its peak, and (when asked) a
+/// 16-bit WAV made of browser-side parts.
+fn scan(audio: &AudioBuffer, encode: bool) -> Result<(Option<Blob>, f32), MediaProblem> {
+    let channels = audio.number_of_channels().min(2);
+    let frames = audio.length();
+    let parts = Array::new();
+    if encode {
+        parts.push(&Uint8Array::from(&media::wav_header(audio.sample_rate() as u32, channels as u16, frames)[..]));
+    }
+    let mut buffers: Vec<Vec<f32>> = (0..channels).map(|_| Vec::new()).collect();
+    let mut peak = 0f32;
+    let mut start = 0;
+    while start < frames {
+        let len = CHUNK_FRAMES.min(frames - start) as usize;
+        for (channel, buffer) in buffers.iter_mut().enumerate() {
+            buffer.resize(len, 0.0);
+            audio.copy_from_channel_with_start_in_channel(buffer, channel as i32, start).map_err(|e| browser(&e))?;
+        }
+        let (pcm, chunk_peak) = media::pcm16(&buffers);
+        peak = peak.max(chunk_peak);
+        if encode {
+            parts.push(&Uint8Array::from(&pcm[..]));
+        }
+        start += len as u32;
+    }
+    if !encode {
+        return Ok((None, peak));
+    }
+    let options = BlobPropertyBag::new();
+    options.set_type("audio/wav");
+    let wav = Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(|e| browser(&e))?;
+    Ok((Some(wav), peak))
+}
+
+/// The file as a `data:` URI, made by the browser (it never enters wasm).
+pub async fn data_uri(blob: &Blob) -> Result<JsString, MediaProblem> {
+    let reader = FileReader::new().map_err(|e| browser(&e))?;
+    let done = js_sys::Promise::new(&mut |resolve, reject| {
+        reader.set_onload(Some(&resolve));
+        reader.set_onerror(Some(&reject));
+    });
+    reader.read_as_data_url(blob).map_err(|e| browser(&e))?;
+    JsFuture::from(done).await.map_err(|e| browser(&e))?;
+    reader.result().map_err(|e| browser(&e))?.dyn_into::<JsString>().map_err(|_| MediaProblem::Browser("unreadable file".into()))
+}

@@ -1,0 +1,149 @@
+//! End to end, in real Chromium against the stand-in: local files as inputs
+//! (picker, drop, paste), their checks before anything is sent, the WAV
+//! conversion, and both routes to the model (upload first, or inline).
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use std::time::Duration;
+
+use base64::Engine;
+use serde_json::{json, Value};
+use support::{repo_path, stand_in_with, Browser};
+
+fn media(name: &str) -> std::path::PathBuf {
+    repo_path(&format!("media/generated/{name}"))
+}
+
+async fn start() -> (stand_in::Running, Browser) {
+    let stand_in = stand_in_with(|c| c.delay = Duration::from_millis(200)).await;
+    let browser = Browser::open(&stand_in.url()).await;
+    (stand_in, browser)
+}
+
+/// Chooses a file with the field's file picker, as a person would.
+async fn pick(browser: &Browser, field: &str, file: &str) {
+    let input = browser.find(&format!("{field}-file")).await;
+    input.send_keys(&media(file).display().to_string()).await.unwrap_or_else(|e| panic!("choose {file}: {e}"));
+}
+
+/// Drops (or pastes) a file fetched from the stand-in's samples onto the field.
+async fn drop_file(browser: &Browser, field: &str, sample: &str, mime: &str, event: &str) {
+    let script = format!(
+        "const blob = await (await fetch('/samples/{sample}')).blob();
+         const data = new DataTransfer();
+         data.items.add(new File([blob], '{sample}', {{ type: '{mime}' }}));
+         const zone = document.querySelector('[data-testid={field}-drop]');
+         const event = '{event}' === 'paste'
+           ? new ClipboardEvent('paste', {{ clipboardData: data, bubbles: true, cancelable: true }})
+           : new DragEvent('drop', {{ dataTransfer: data, bubbles: true, cancelable: true }});
+         zone.dispatchEvent(event);
+         return true;"
+    );
+    browser.js(&format!("return (async () => {{ {script} }})();")).await;
+}
+
+fn decoded_data_uri(uri: &str) -> Vec<u8> {
+    let payload = uri.split_once(',').map(|(_, p)| p).unwrap_or_default();
+    base64::engine::general_purpose::STANDARD.decode(payload).expect("base64")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn picked_files_are_previewed_uploaded_byte_for_byte_and_make_a_video() {
+    let (stand_in, browser) = start().await;
+    pick(&browser, "input_image", "portrait.jpg").await;
+    pick(&browser, "input_audio", "voice.mp3").await;
+    let image = browser.wait_for_text("input_image-summary", "512×512 px").await;
+    assert!(image.contains("portrait.jpg") && image.contains("KB"), "{image}");
+    let audio = browser.wait_for_text("input_audio-summary", " s ·").await;
+    assert!(audio.contains("voice.mp3"), "{audio}");
+    let width = browser.js("return document.querySelector('[data-testid=input_image-preview]').naturalWidth;").await;
+    assert_eq!(width, json!(512), "the thumbnail shows the photo");
+
+    browser.click("generate").await;
+    assert_eq!(browser.wait_for_video().await, json!(256));
+    let uploaded = stand_in.uploaded();
+    assert_eq!(uploaded.len(), 2, "both files went through upload-asset");
+    assert_eq!(uploaded[0].as_ref(), std::fs::read(media("portrait.jpg")).expect("file").as_slice(), "the portrait arrived byte for byte");
+    assert_eq!(uploaded[1].as_ref(), std::fs::read(media("voice.mp3")).expect("file").as_slice(), "the voice arrived byte for byte");
+    let body: Value = serde_json::from_slice(&stand_in.last_body().expect("a run")).expect("JSON body");
+    assert!(body["input_image"].as_str().is_some_and(|u| u.contains("/assets/")), "the run used the uploaded URL: {body}");
+
+    browser.click("input_image-clear").await;
+    assert_eq!(browser.find("input_image").await.is_displayed().await.ok(), Some(true), "the URL box is back");
+    browser.stop().await;
+    stand_in.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dropped_and_pasted_files_go_inline_byte_for_byte() {
+    let (stand_in, browser) = start().await;
+    browser.js("document.querySelector('.ths-advanced').open = true; return true;").await;
+    browser.click("route-inline").await;
+    drop_file(&browser, "input_audio", "voice.wav", "audio/wav", "drop").await;
+    drop_file(&browser, "input_image", "portrait.jpg", "image/jpeg", "paste").await;
+    browser.wait_for_text("input_image-summary", "512×512").await;
+    browser.wait_for_text("input_audio-summary", "voice.wav").await;
+    browser.click("generate").await;
+    assert_eq!(browser.wait_for_video().await, json!(256));
+
+    let body: Value = serde_json::from_slice(&stand_in.last_body().expect("a run")).expect("JSON body");
+    let image = body["input_image"].as_str().expect("inline image");
+    assert!(image.starts_with("data:image/jpeg;base64,"), "{}", &image[..40.min(image.len())]);
+    assert_eq!(decoded_data_uri(image), std::fs::read(media("portrait.jpg")).expect("file"));
+    let audio = body["input_audio"].as_str().expect("inline audio");
+    assert_eq!(decoded_data_uri(audio), std::fs::read(media("voice.wav")).expect("file"));
+    assert!(stand_in.uploaded().is_empty(), "nothing was uploaded on the inline route");
+    browser.stop().await;
+    stand_in.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_recording_in_webm_is_converted_to_a_wav_of_the_same_length() {
+    let (stand_in, browser) = start().await;
+    pick(&browser, "input_audio", "voice.webm").await;
+    let note = browser.wait_for_text("input_audio-note", "Converted from WebM to WAV").await;
+    assert!(note.contains("WAV or MP3"), "{note}");
+    browser.click("generate").await;
+    browser.wait_for_video().await;
+    let uploaded = stand_in.uploaded();
+    let wav = uploaded.last().expect("the voice was uploaded");
+    assert_eq!(&wav[0..4], b"RIFF");
+    assert_eq!(&wav[8..12], b"WAVE");
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let probe = |path: &std::path::Path| {
+        let out = std::process::Command::new("ffprobe")
+            .args(["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0"])
+            .arg(path)
+            .output()
+            .expect("ffprobe");
+        String::from_utf8_lossy(&out.stdout).trim().parse::<f64>().expect("a duration")
+    };
+    std::fs::write(dir.path().join("sent.wav"), wav).expect("write");
+    let sent = probe(&dir.path().join("sent.wav"));
+    let original = probe(&media("voice.wav"));
+    assert!((sent - original).abs() < 0.1, "the WAV is as long as the recording: {sent} s vs {original} s");
+    browser.stop().await;
+    stand_in.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refused_files_are_explained_at_their_field_and_nothing_is_sent() {
+    let (stand_in, browser) = start().await;
+    pick(&browser, "input_image", "not-an-image.pdf").await;
+    let message = browser.wait_for_text("error-input_image", "PDF document").await;
+    assert!(message.contains("not an image"), "{message}");
+    pick(&browser, "input_audio", "silence.wav").await;
+    browser.wait_for_text("error-input_audio", "silent").await;
+    assert_eq!(browser.find("generate").await.attr("disabled").await.ok().flatten().is_some(), true);
+
+    pick(&browser, "input_image", "tiny.png").await;
+    let small = browser.wait_for_text("error-input_image", "too small").await;
+    assert!(small.contains("64×64"), "{small}");
+    pick(&browser, "input_audio", "portrait.jpg").await;
+    browser.wait_for_text("error-input_audio", "not audio").await;
+    assert!(stand_in.seen().is_empty() && stand_in.uploaded().is_empty(), "nothing reached the stand-in");
+    browser.stop().await;
+    stand_in.stop().await;
+}
