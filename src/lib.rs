@@ -6,6 +6,7 @@
 
 pub mod answer;
 pub mod api_error;
+pub mod capture;
 pub mod components;
 pub mod endpoint;
 pub mod estimate;

@@ -135,6 +135,9 @@ pub enum MediaProblem {
     AudioTooLong(String),
     #[error("The browser refused: {0}")]
     Browser(String),
+    /// The camera or microphone could not be used (the message says why and what to do).
+    #[error("{0}")]
+    Capture(String),
 }
 
 /// Pixel limits of a portrait.

@@ -147,3 +147,41 @@ async fn refused_files_are_explained_at_their_field_and_nothing_is_sent() {
     browser.stop().await;
     stand_in.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_camera_snapshot_and_a_microphone_recording_make_a_video() {
+    let (stand_in, browser) = start().await;
+    browser.click("camera-open").await;
+    browser
+        .wait_until("the camera to show", "const v = document.querySelector('[data-testid=camera-live]'); return !!v && v.videoWidth > 0;")
+        .await;
+    browser.click("camera-shoot").await;
+    let photo = browser.wait_for_text("input_image-summary", "camera.png").await;
+    assert!(photo.contains("640×480 px"), "Chromium's fake camera is 640×480: {photo}");
+
+    browser.click("mic-record").await;
+    browser.find("mic-level").await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    browser.click("mic-stop").await;
+    let note = browser.wait_for_text("input_audio-note", "Converted from WebM to WAV").await;
+    assert!(!note.is_empty());
+    browser.click("generate").await;
+    assert_eq!(browser.wait_for_video().await, json!(256));
+
+    let uploaded = stand_in.uploaded();
+    assert_eq!(uploaded.len(), 2);
+    assert_eq!(&uploaded[0][..4], &[0x89, b'P', b'N', b'G'], "the snapshot is a PNG");
+    let wav = &uploaded[1];
+    assert_eq!((&wav[0..4], &wav[8..12]), (&b"RIFF"[..], &b"WAVE"[..]), "the recording arrives as WAV");
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(dir.path().join("rec.wav"), wav).expect("write");
+    let out = std::process::Command::new("ffprobe")
+        .args(["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0"])
+        .arg(dir.path().join("rec.wav"))
+        .output()
+        .expect("ffprobe");
+    let secs: f64 = String::from_utf8_lossy(&out.stdout).trim().parse().expect("duration");
+    assert!((2.0..4.0).contains(&secs), "a valid WAV as long as the recording (~2.5 s): {secs}");
+    browser.stop().await;
+    stand_in.stop().await;
+}

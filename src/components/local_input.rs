@@ -1,13 +1,18 @@
 //! A local file for the portrait or the voice: choose it, drop it, or paste
 //! it (images); it is checked at once and previewed, and one click clears it.
 
+use std::time::Duration;
+
+use leptos::html::Video;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
-use web_sys::File;
+use web_sys::{Blob, File, MediaStream};
 
 use super::studio::{use_studio, LocalState, Studio};
+use crate::capture::{self, Recording};
 use crate::local_media;
+use crate::media::MediaProblem;
 use crate::request::Field;
 
 fn slot(studio: Studio, field: Field) -> RwSignal<Option<LocalState>, LocalStorage> {
@@ -20,8 +25,12 @@ fn slot(studio: Studio, field: Field) -> RwSignal<Option<LocalState>, LocalStora
 
 /// Checks a chosen file and puts the outcome in the field's slot.
 fn take(studio: Studio, field: Field, file: File) {
+    take_blob(studio, field, file.clone().into(), file.name());
+}
+
+/// As [`take`], for a capture (a camera frame or a recording).
+fn take_blob(studio: Studio, field: Field, file: Blob, name: String) {
     let slot = slot(studio, field);
-    let name = file.name();
     slot.set(Some(LocalState::Checking(name.clone())));
     spawn_local(async move {
         let outcome = if field == Field::InputImage {
@@ -104,7 +113,118 @@ pub fn local_input(field: Field) -> impl IntoView {
             <span class="ths-hint">{if is_image { " or drop it here, or paste it" } else { " or drop it here" }}</span>
             <button type="button" data-testid=format!("{name}-clear") hidden=move || slot.with(Option::is_none)
                 on:click=move |_| slot.set(None)>"Clear"</button>
+            {if is_image { camera(studio).into_any() } else { microphone(studio).into_any() }}
             {status}
+        </div>
+    }
+}
+
+fn refuse(studio: Studio, field: Field, device: &str, error: capture::CaptureError) {
+    slot(studio, field).set(Some(LocalState::Refused(device.to_string(), MediaProblem::Capture(error.to_string()))));
+}
+
+/// "Use camera": a live view, then a snapshot as the portrait.
+fn camera(studio: Studio) -> impl IntoView {
+    let stream = RwSignal::new_local(None::<MediaStream>);
+    let video = NodeRef::<Video>::new();
+    Effect::new(move |_| {
+        if let (Some(element), Some(live)) = (video.get(), stream.get()) {
+            element.set_src_object(Some(&live));
+        }
+    });
+    let close = move || {
+        if let Some(Some(live)) = stream.try_get_untracked() {
+            capture::stop(&live);
+        }
+        let _ = stream.try_set(None);
+    };
+    on_cleanup(close);
+    let open = move |_| {
+        spawn_local(async move {
+            match capture::open(true).await {
+                Ok(live) => {
+                    let _ = stream.try_set(Some(live));
+                }
+                Err(error) => refuse(studio, Field::InputImage, "camera", error),
+            }
+        });
+    };
+    let shoot = move |_| {
+        let Some(element) = video.get_untracked() else { return };
+        spawn_local(async move {
+            match capture::snapshot(&element).await {
+                Ok(frame) => take_blob(studio, Field::InputImage, frame, "camera.png".into()),
+                Err(error) => refuse(studio, Field::InputImage, "camera", error),
+            }
+            close();
+        });
+    };
+    view! {
+        <button type="button" data-testid="camera-open" hidden=move || stream.with(Option::is_some) on:click=open>"Use camera"</button>
+        <div class="ths-capture" hidden=move || stream.with(Option::is_none)>
+            <video node_ref=video autoplay muted playsinline data-testid="camera-live"></video>
+            <button type="button" data-testid="camera-shoot" on:click=shoot>"Take photo"</button>
+            <button type="button" data-testid="camera-cancel" on:click=move |_| close()>"Cancel"</button>
+        </div>
+    }
+}
+
+/// "Record": the microphone with a level meter, then the recording as the voice.
+fn microphone(studio: Studio) -> impl IntoView {
+    let recording = StoredValue::new_local(None::<Recording>);
+    let on = RwSignal::new(false);
+    let level = RwSignal::new(0.0);
+    let started = RwSignal::new(0.0);
+    let now = RwSignal::new(0.0);
+    if let Ok(handle) = set_interval_with_handle(
+        move || {
+            if on.get_untracked() {
+                recording.update_value(|r| {
+                    if let Some(r) = r {
+                        level.set(r.level());
+                    }
+                });
+                now.set(js_sys::Date::now());
+            }
+        },
+        Duration::from_millis(100),
+    ) {
+        on_cleanup(move || handle.clear());
+    }
+    on_cleanup(move || {
+        if let Some(r) = recording.try_update_value(Option::take).flatten() {
+            r.cancel();
+        }
+    });
+    let start = move |_| {
+        spawn_local(async move {
+            match Recording::start().await {
+                Ok(r) => {
+                    recording.set_value(Some(r));
+                    started.set(js_sys::Date::now());
+                    now.set(js_sys::Date::now());
+                    on.set(true);
+                }
+                Err(error) => refuse(studio, Field::InputAudio, "microphone", error),
+            }
+        });
+    };
+    let finish = move |_| {
+        on.set(false);
+        let Some(r) = recording.try_update_value(Option::take).flatten() else { return };
+        spawn_local(async move {
+            match r.finish().await {
+                Ok(blob) => take_blob(studio, Field::InputAudio, blob, "recording.webm".into()),
+                Err(error) => refuse(studio, Field::InputAudio, "microphone", error),
+            }
+        });
+    };
+    view! {
+        <button type="button" data-testid="mic-record" hidden=move || on.get() on:click=start>"Record"</button>
+        <div class="ths-capture" hidden=move || !on.get()>
+            <meter min="0" max="100" value=move || ((level.get() * 100.0) as u32).to_string() data-testid="mic-level"></meter>
+            <span data-testid="mic-elapsed">{move || crate::estimate::clock(((now.get() - started.get()).max(0.0) / 1000.0) as u32)}</span>
+            <button type="button" data-testid="mic-stop" on:click=finish>"Stop"</button>
         </div>
     }
 }
