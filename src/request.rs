@@ -369,6 +369,21 @@ impl RequestDraft {
     }
 }
 
+/// A warning (not a refusal) for an audio URL whose file name has symbols
+/// the provider says can make its ffmpeg fail.
+pub fn audio_name_warning(uri: &str) -> Option<String> {
+    let parsed = web_url::parse(uri.trim()).ok().filter(|u| matches!(u.scheme.as_str(), "http" | "https"))?;
+    let path = parsed.href.split(['?', '#']).next().unwrap_or_default();
+    let name = path.rsplit('/').next().unwrap_or_default();
+    let risky = name.chars().any(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')));
+    risky.then(|| {
+        format!(
+            "The file name \"{name}\" has special symbols (spaces, brackets, accents, %…), which can make the model's ffmpeg fail: \
+             rename the file to letters, digits, '-' and '_' only."
+        )
+    })
+}
+
 /// The value, or `None` with its error collected.
 fn keep<T>(errors: &mut Vec<FieldError>, result: Result<T, FieldError>) -> Option<T> {
     result.map_err(|e| errors.push(e)).ok()
@@ -689,6 +704,18 @@ mod tests {
             ]
         );
         assert_eq!(errors[1].to_string(), "Enhancer must be true or false.");
+    }
+
+    #[test]
+    fn audio_file_names_with_symbols_get_a_warning() {
+        assert_eq!(audio_name_warning("https://example.com/clips/voice_01-final.mp3"), None);
+        assert_eq!(audio_name_warning("https://example.com/clips/voice.mp3?sig=a%20b"), None, "the query is not the name");
+        for risky in ["https://example.com/my%20voice.mp3", "https://example.com/voice(1).wav", "https://example.com/caf%C3%A9.mp3"] {
+            let warning = audio_name_warning(risky).expect(risky);
+            assert!(warning.contains("special symbols") && warning.contains("rename"), "{warning}");
+        }
+        assert_eq!(audio_name_warning("data:audio/mpeg;base64,SUQz"), None);
+        assert_eq!(audio_name_warning("not a url"), None);
     }
 
     #[test]

@@ -110,6 +110,12 @@ async fn invalid_fields_block_generate_with_a_message_beside_each() {
     browser.wait_until("Generate to be enabled", "return !document.querySelector('[data-testid=generate]').disabled;").await;
     assert!(stand_in.seen().is_empty(), "nothing was sent while the form was invalid");
 
+    // A risky file name is a warning, not a refusal.
+    browser.type_into("input_audio", &format!("{}/samples/my%20voice%20(1).mp3", stand_in.url())).await;
+    let warning = browser.find("warning-input_audio").await.text().await.unwrap_or_default();
+    assert!(warning.contains("special symbols"), "{warning}");
+    browser.wait_until("Generate to stay enabled", "return !document.querySelector('[data-testid=generate]').disabled;").await;
+
     browser.stop().await;
     stand_in.stop().await;
 }

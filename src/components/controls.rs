@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use super::studio::{use_studio, Checked};
-use crate::request::{Field, RequestDraft};
+use crate::request::{audio_name_warning, Field, RequestDraft};
 
 /// The message that belongs beside `field`, if any.
 pub fn field_message(checked: Checked, field: Field) -> impl Fn() -> Option<String> + Copy {
@@ -37,6 +37,10 @@ pub fn draft_text(field: Field, placeholder: &'static str, hint: &'static str) -
                 prop:value=move || draft.with(|d| d.text(field).to_string())
                 on:input=move |ev| draft.update(|d| d.set_text(field, event_target_value(&ev))) />
             {super::local_input::local_input(field)}
+            <p class="ths-warning" data-testid=format!("warning-{}", field.json_name())
+                hidden=move || field != Field::InputAudio || local.with(Option::is_some) || draft.with(|d| audio_name_warning(&d.input_audio).is_none())>
+                {move || draft.with(|d| audio_name_warning(&d.input_audio)).unwrap_or_default()}
+            </p>
             <p class="ths-hint">{hint}</p>
             {field_message_view(Signal::derive(message), field.json_name())}
         </div>
