@@ -9,6 +9,8 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, IdbDatabase, IdbObjectStoreParameters, IdbRequest, IdbTransaction, IdbTransactionMode};
 
 const STORE: &str = "videos";
+/// The local files chosen as inputs, so a reload keeps them too.
+const INPUTS: &str = "inputs";
 
 #[derive(Clone, Debug, Error, PartialEq)]
 pub enum HistoryError {
@@ -83,13 +85,17 @@ impl History {
         let factory = web_sys::window()
             .and_then(|w| w.indexed_db().ok().flatten())
             .ok_or_else(|| HistoryError::Unavailable("no IndexedDB".into()))?;
-        let request = factory.open_with_u32(&self.name, 1).map_err(|e| HistoryError::Unavailable(failed(&e).to_string()))?;
+        let request = factory.open_with_u32(&self.name, 2).map_err(|e| HistoryError::Unavailable(failed(&e).to_string()))?;
         let upgrade_target = request.clone();
         let on_upgrade = wasm_bindgen::closure::Closure::once_into_js(move |_: web_sys::Event| {
             if let Ok(db) = upgrade_target.result().and_then(|r| r.dyn_into::<IdbDatabase>().map_err(JsValue::from)) {
-                let parameters = IdbObjectStoreParameters::new();
-                parameters.set_key_path(&JsValue::from_str("id"));
-                let _ = db.create_object_store_with_optional_parameters(STORE, &parameters);
+                for (store, key) in [(STORE, "id"), (INPUTS, "key")] {
+                    if !db.object_store_names().contains(store) {
+                        let parameters = IdbObjectStoreParameters::new();
+                        parameters.set_key_path(&JsValue::from_str(key));
+                        let _ = db.create_object_store_with_optional_parameters(store, &parameters);
+                    }
+                }
             }
         });
         request.set_onupgradeneeded(Some(on_upgrade.unchecked_ref()));
@@ -142,6 +148,45 @@ impl History {
             .collect();
         items.sort_by(|a, b| b.id.total_cmp(&a.id));
         Ok(items)
+    }
+
+    /// Keeps a local input file (`key` names the field) for the next visit.
+    pub async fn save_input(&self, key: &str, file: &Blob, name: &str) -> Result<(), HistoryError> {
+        let db = self.open().await?;
+        let tx = db.transaction_with_str_and_mode(INPUTS, IdbTransactionMode::Readwrite).map_err(|e| failed(&e))?;
+        let record = Object::new();
+        for (k, value) in [("key", JsValue::from_str(key)), ("name", JsValue::from_str(name)), ("blob", file.clone().into())] {
+            Reflect::set(&record, &JsValue::from_str(k), &value).map_err(|e| failed(&e))?;
+        }
+        let request = tx.object_store(INPUTS).and_then(|s| s.put(&record)).map_err(|e| failed(&e))?;
+        let written = settle(&request).await;
+        let done = committed(&tx).await;
+        db.close();
+        written.map(|_| ()).and(done)
+    }
+
+    /// The local input file kept for `key`, with its name.
+    pub async fn load_input(&self, key: &str) -> Option<(Blob, String)> {
+        let db = self.open().await.ok()?;
+        let tx = db.transaction_with_str(INPUTS).ok()?;
+        let request = tx.object_store(INPUTS).and_then(|s| s.get(&JsValue::from_str(key))).ok()?;
+        let record = settle(&request).await.ok();
+        db.close();
+        let record = record.filter(|r| r.is_object())?;
+        let blob = Reflect::get(&record, &JsValue::from_str("blob")).ok()?.dyn_into::<Blob>().ok()?;
+        let name = Reflect::get(&record, &JsValue::from_str("name")).ok()?.as_string()?;
+        Some((blob, name))
+    }
+
+    pub async fn delete_input(&self, key: &str) {
+        let Ok(db) = self.open().await else { return };
+        if let Ok(tx) = db.transaction_with_str_and_mode(INPUTS, IdbTransactionMode::Readwrite) {
+            if let Ok(request) = tx.object_store(INPUTS).and_then(|s| s.delete(&JsValue::from_str(key))) {
+                let _ = settle(&request).await;
+                let _ = committed(&tx).await;
+            }
+        }
+        db.close();
     }
 
     pub async fn delete(&self, id: f64) -> Result<(), HistoryError> {

@@ -51,4 +51,12 @@ pub fn mount_page(id: &str) {
         }
         None => leptos::mount::mount_to_body(app),
     }
+    // Read by scripts/bench.sh: when the studio became usable, and the wasm
+    // memory (to show that big videos never pass through it).
+    if let Some(window) = web_sys::window() {
+        if let Some(performance) = window.performance() {
+            let _ = performance.mark("studio-mounted");
+        }
+        let _ = js_sys::Reflect::set(&window, &"__studioWasmMemory".into(), &wasm_bindgen::memory());
+    }
 }

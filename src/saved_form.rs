@@ -131,6 +131,17 @@ impl Store {
         self.set("keys", text.as_deref());
     }
 
+    /// Whether a local file is kept for the input `field` (written at once,
+    /// so a Clear right before a reload is honoured even if the database
+    /// write is cut short).
+    pub fn input_kept(&self, field: &str) -> bool {
+        self.get(&format!("input.{field}")).is_some()
+    }
+
+    pub fn mark_input_kept(&self, field: &str, kept: bool) {
+        self.set(&format!("input.{field}"), kept.then_some("kept"));
+    }
+
     pub fn load_job(&self) -> Option<PendingJob> {
         PendingJob::from_json(&self.get("job")?)
     }

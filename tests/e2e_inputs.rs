@@ -185,3 +185,22 @@ async fn a_camera_snapshot_and_a_microphone_recording_make_a_video() {
     browser.stop().await;
     stand_in.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn chosen_files_survive_a_reload() {
+    let (stand_in, browser) = start().await;
+    pick(&browser, "input_image", "portrait.jpg").await;
+    pick(&browser, "input_audio", "voice.webm").await;
+    browser.wait_for_text("input_image-summary", "512×512").await;
+    browser.wait_for_text("input_audio-note", "Converted").await;
+    browser.reload().await;
+    browser.wait_for_text("input_image-summary", "portrait.jpg").await;
+    browser.wait_for_text("input_audio-summary", "voice.webm").await;
+    browser.click("input_image-clear").await;
+    browser.reload().await;
+    browser.wait_for_text("input_audio-summary", "voice.webm").await;
+    let image_kept = browser.js("return !!document.querySelector('[data-testid=input_image-summary]');").await;
+    assert_eq!(image_kept, json!(false), "a cleared file stays cleared");
+    browser.stop().await;
+    stand_in.stop().await;
+}

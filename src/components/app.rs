@@ -123,6 +123,9 @@ pub fn App(#[prop(optional)] options: StudioOptions) -> impl IntoView {
         store.save_form(&form);
     });
 
+    // Local files chosen before a reload come back (and are checked again).
+    super::local_input::restore_local_inputs(studio);
+
     // A job that was running when the page went away is picked up again.
     if let Some(job) = studio.store.with_value(Store::load_job) {
         if studio.resolved.with_untracked(|r| r.as_ref().is_ok_and(|e| e.kind == job.endpoint_kind)) {

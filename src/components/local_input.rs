@@ -28,7 +28,8 @@ fn take(studio: Studio, field: Field, file: File) {
     take_blob(studio, field, file.clone().into(), file.name());
 }
 
-/// As [`take`], for a capture (a camera frame or a recording).
+/// As [`take`], for a capture (a camera frame or a recording). An accepted
+/// file is kept in this browser, so a reload doesn't lose it.
 fn take_blob(studio: Studio, field: Field, file: Blob, name: String) {
     let slot = slot(studio, field);
     slot.set(Some(LocalState::Checking(name.clone())));
@@ -38,6 +39,11 @@ fn take_blob(studio: Studio, field: Field, file: Blob, name: String) {
         } else {
             local_media::load_audio(&file, &name).await
         };
+        if let (Ok(_), Some(Some(history))) = (&outcome, studio.history.try_get_value()) {
+            if history.save_input(field.json_name(), &file, &name).await.is_ok() {
+                studio.store.with_value(|s| s.mark_input_kept(field.json_name(), true));
+            }
+        }
         let _ = slot.try_set(Some(match outcome {
             Ok(media) => LocalState::Ready(media),
             Err(problem) => LocalState::Refused(name, problem),
@@ -48,6 +54,21 @@ fn take_blob(studio: Studio, field: Field, file: Blob, name: String) {
 /// The first file of a file list, if any.
 fn first_file(files: Option<web_sys::FileList>) -> Option<File> {
     files.and_then(|f| f.get(0))
+}
+
+/// Puts back the local files kept from the last visit (checked again).
+pub fn restore_local_inputs(studio: Studio) {
+    let Some(history) = studio.history.get_value() else { return };
+    spawn_local(async move {
+        for field in [Field::InputImage, Field::InputAudio] {
+            if !studio.store.with_value(|s| s.input_kept(field.json_name())) {
+                continue;
+            }
+            if let Some((blob, name)) = history.load_input(field.json_name()).await {
+                take_blob(studio, field, blob, name);
+            }
+        }
+    });
 }
 
 pub fn local_input(field: Field) -> impl IntoView {
@@ -112,7 +133,13 @@ pub fn local_input(field: Field) -> impl IntoView {
             </label>
             <span class="ths-hint">{if is_image { " or drop it here, or paste it" } else { " or drop it here" }}</span>
             <button type="button" data-testid=format!("{name}-clear") hidden=move || slot.with(Option::is_none)
-                on:click=move |_| slot.set(None)>"Clear"</button>
+                on:click=move |_| {
+                    slot.set(None);
+                    studio.store.with_value(|s| s.mark_input_kept(field.json_name(), false));
+                    if let Some(Some(history)) = studio.history.try_get_value() {
+                        spawn_local(async move { history.delete_input(field.json_name()).await });
+                    }
+                }>"Clear"</button>
             {if is_image { camera(studio).into_any() } else { microphone(studio).into_any() }}
             {status}
         </div>

@@ -18,6 +18,9 @@ pub enum BodyKind {
     Truncated,
     /// Bytes that are no video at all, labelled video/mp4.
     NotVideo,
+    /// The real video made big (benchmarks): a `free` box of `pad_mb` MB appended,
+    /// which keeps it a valid, playable MP4.
+    Padded,
 }
 
 /// A failure to answer with instead of a video.
@@ -35,11 +38,14 @@ pub struct Failure {
     /// How many requests in a row fail this way (default 1).
     #[serde(default)]
     pub count: Option<u32>,
+    /// For [`BodyKind::Padded`]: the padding in MB (default 50).
+    #[serde(default)]
+    pub pad_mb: Option<u32>,
 }
 
 impl Failure {
     pub fn new(status: u16, body: BodyKind) -> Self {
-        Failure { status, body, message: None, retry_after: None, count: None }
+        Failure { status, body, message: None, retry_after: None, count: None, pad_mb: None }
     }
 
     /// `x-stand-in-fail: 429` and optionally `x-stand-in-fail-body: html`.
@@ -79,7 +85,7 @@ impl IntoResponse for Failure {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let message = self.message.unwrap_or_else(|| Self::default_message(self.status).to_string());
         let mut response = match self.body {
-            BodyKind::Json | BodyKind::Truncated | BodyKind::NotVideo => (status, axum::Json(serde_json::json!({ "error": message }))).into_response(),
+            BodyKind::Json | BodyKind::Truncated | BodyKind::NotVideo | BodyKind::Padded => (status, axum::Json(serde_json::json!({ "error": message }))).into_response(),
             BodyKind::Text => (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message).into_response(),
             BodyKind::Html => {
                 let page = format!(
@@ -110,7 +116,20 @@ pub fn spoiled_answer(failure: &Failure, video: Vec<u8>) -> Response {
     let body = match failure.body {
         BodyKind::Truncated => video[..video.len() / 2].to_vec(),
         BodyKind::NotVideo => b"this is not a video, just text labelled as one".repeat(64),
+        BodyKind::Padded => {
+            let pad = failure.pad_mb.unwrap_or(50) as usize * 1024 * 1024;
+            let mut padded = video;
+            padded.extend_from_slice(&((pad + 8) as u32).to_be_bytes());
+            padded.extend_from_slice(b"free");
+            padded.resize(padded.len() + pad, 0);
+            padded
+        }
         _ => video,
     };
+    if failure.body == BodyKind::Padded && failure.message.as_deref() == Some("base64") {
+        use base64::Engine;
+        let encoded = base64::engine::general_purpose::STANDARD.encode(&body);
+        return axum::Json(serde_json::json!({ "video": encoded })).into_response();
+    }
     ([(header::CONTENT_TYPE, "video/mp4")], body).into_response()
 }
