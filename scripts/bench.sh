@@ -6,8 +6,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh
 source scripts/wasm-env.sh
-export CARGO_UNSTABLE_BUILD_STD=std,panic_abort CARGO_UNSTABLE_BUILD_STD_FEATURES=optimize_for_size
-export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none"
+source scripts/size-flags.sh
 (cd crates/counter && cargo build -q --release --target wasm32-unknown-unknown && trunk build --release --dist ../../target/counter-dist)
 echo "counter page: $(bash scripts/size.sh target/counter-dist | tail -1)"
 mkdir -p target/bench-media

@@ -10,6 +10,17 @@ use crate::json_doc::JsonDoc;
 /// shape for this model is undocumented; the image models use `image`.
 pub const BASE64_KEYS: [&str; 6] = ["video", "output", "image", "data", "result", "base64"];
 
+/// Base64 characters decoded per step (a multiple of 4): a few milliseconds each.
+pub const BASE64_SLICE: u32 = 4 * 1024 * 1024;
+
+/// Where a JSON string value starts in the text right after its key
+/// (`: "…`), or `None` when the value is not a string.
+pub fn string_value_start(after_key: &str) -> Option<usize> {
+    let rest = after_key.trim_start();
+    let rest_after_colon = rest.strip_prefix(':')?.trim_start();
+    rest_after_colon.starts_with('"').then(|| after_key.len() - rest_after_colon.len() + 1)
+}
+
 /// How many leading bytes [`looks_like_video`] needs.
 pub const SNIFF_LEN: u32 = 12;
 
@@ -216,6 +227,16 @@ mod tests {
         assert!(output_is_link("HTTP://127.0.0.1/v"));
         assert!(!output_is_link("AAAAIGZ0eXBpc29t"));
         assert!(!output_is_link("data:video/mp4;base64,AAAA"));
+    }
+
+    #[test]
+    fn string_values_are_found_after_their_key() {
+        assert_eq!(string_value_start(r#": "AAAA"#), Some(3));
+        assert_eq!(string_value_start(r#"  :   "data:video"#), Some(7));
+        assert_eq!(string_value_start(r#":"x""#), Some(2));
+        assert_eq!(string_value_start(r#": 42,"#), None);
+        assert_eq!(string_value_start(r#", "other": "x""#), None, "the key was a value, not a key");
+        assert_eq!(BASE64_SLICE % 4, 0);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 use crate::json_doc::JsonDoc;
-use crate::web_url::{self, UrlProblem};
+use crate::web_url;
 
 pub const SEGMIND_BASE_URL: &str = "https://api.segmind.com";
 /// The key the local stand-in accepts unless it is started with another.
@@ -256,16 +256,7 @@ impl EndpointSettings {
 
 fn parse_base(text: &str, what: &'static str) -> Result<String, EndpointError> {
     let bad = |reason: String| EndpointError::BadBaseUrl { what, reason };
-    let url = web_url::parse(text).map_err(|problem| match problem {
-        UrlProblem::Relative => bad("it has no http:// or https:// at the start".into()),
-        UrlProblem::Invalid => bad("this one is not well formed".into()),
-    })?;
-    if !matches!(url.scheme.as_str(), "http" | "https") {
-        return Err(bad(format!("\"{}:\" is not a web address", url.scheme)));
-    }
-    if url.host.is_empty() {
-        return Err(bad("it names no host".into()));
-    }
+    let url = web_url::parse_web_address(text).map_err(|problem| bad(problem.reason()))?;
     if url.has_credentials {
         return Err(EndpointError::CredentialsInUrl(what));
     }

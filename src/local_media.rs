@@ -13,7 +13,7 @@ use crate::media::{self, AudioKind, MediaProblem};
 use crate::object_url::ObjectUrl;
 
 /// Frames read into wasm at a time (per channel): keeps the memory high-water mark small.
-const CHUNK_FRAMES: u32 = 32_768;
+const CHUNK_FRAMES: u32 = 65_536;
 
 /// A checked local input, ready to send.
 #[derive(Clone, Debug)]
@@ -79,7 +79,7 @@ pub async fn load_audio(file: &Blob, name: &str) -> Result<LocalMedia, MediaProb
     let decoding = context.decode_audio_data(&bytes.unchecked_into()).map_err(|_| MediaProblem::AudioUndecodable)?;
     let audio: AudioBuffer = JsFuture::from(decoding).await.map_err(|_| MediaProblem::AudioUndecodable)?.unchecked_into();
     let duration = audio.duration();
-    let (wav, peak) = scan(&audio, kind.needs_wav())?;
+    let (wav, peak) = scan(&audio, kind.needs_wav()).await?;
     media::check_audio(duration, peak)?;
     let (blob, mut notes) = match wav {
         Some(wav) => (wav, vec![format!("Converted from {} to WAV in the page (the model takes WAV or MP3).", kind.name())]),
@@ -97,8 +97,9 @@ pub async fn load_audio(file: &Blob, name: &str) -> Result<LocalMedia, MediaProb
 }
 
 /// Reads the decoded audio chunk by chunk: its peak, and (when asked) a
-/// 16-bit WAV made of browser-side parts.
-fn scan(audio: &AudioBuffer, encode: bool) -> Result<(Option<Blob>, f32), MediaProblem> {
+/// 16-bit WAV made of browser-side parts. Yields to the browser between
+/// chunks, so a long clip never holds the main thread.
+async fn scan(audio: &AudioBuffer, encode: bool) -> Result<(Option<Blob>, f32), MediaProblem> {
     let channels = audio.number_of_channels().min(2);
     let frames = audio.length();
     let parts = Array::new();
@@ -120,6 +121,7 @@ fn scan(audio: &AudioBuffer, encode: bool) -> Result<(Option<Blob>, f32), MediaP
             parts.push(&Uint8Array::from(&pcm[..]));
         }
         start += len as u32;
+        crate::transport::yield_to_browser().await;
     }
     if !encode {
         return Ok((None, peak));

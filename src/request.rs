@@ -12,7 +12,7 @@ use serde::{Serialize, Serializer};
 use thiserror::Error;
 
 use crate::json_doc::JsonDoc;
-use crate::web_url::{self, UrlProblem};
+use crate::web_url::{self, AddressProblem};
 
 /// Stand-ins for a local file in a checked request until it is sent (as an
 /// uploaded URL or inline data). Valid data: URIs, so validation passes;
@@ -408,20 +408,10 @@ fn check_uri(field: Field, raw: &str) -> Result<String, FieldError> {
     if text.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("data:")) {
         return check_data_uri(field, text).map(|()| text.to_string());
     }
-    let parsed = web_url::parse(text).map_err(|problem| FieldError::MalformedUrl {
-        field,
-        reason: match problem {
-            UrlProblem::Relative => "it has no http:// or https:// at the start",
-            UrlProblem::Invalid => "this one is not well formed",
-        }
-        .into(),
+    let parsed = web_url::parse_web_address(text).map_err(|problem| match problem {
+        AddressProblem::NotWeb(scheme) => FieldError::UnsupportedScheme { field, scheme },
+        other => FieldError::MalformedUrl { field, reason: other.reason() },
     })?;
-    if !matches!(parsed.scheme.as_str(), "http" | "https") {
-        return Err(FieldError::UnsupportedScheme { field, scheme: parsed.scheme });
-    }
-    if parsed.host.is_empty() {
-        return Err(FieldError::MalformedUrl { field, reason: "it names no host".into() });
-    }
     Ok(parsed.href)
 }
 

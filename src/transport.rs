@@ -284,8 +284,8 @@ async fn video_of(response: &Response, asked_for_base64: bool, run: &Run<'_>) ->
     let blob = match answer::answer_form(&content_type, asked_for_base64) {
         AnswerForm::RawVideo => read_blob(response, run).await?,
         AnswerForm::Json => {
-            let json = run.wait(response.json().map_err(|e| network(&e))?).await?;
-            base64_blob(&base64_in_json(&json)?).await?
+            let text: JsString = run.wait(response.text().map_err(|e| network(&e))?).await?.unchecked_into();
+            base64_blob(&base64_in_json_text(&text)?).await?
         }
         AnswerForm::Text => {
             let text = run.wait(response.text().map_err(|e| network(&e))?).await?;
@@ -317,9 +317,37 @@ async fn read_blob(response: &Response, run: &Run<'_>) -> Result<Blob, ApiError>
     Blob::new_with_u8_array_sequence(&parts).map_err(|e| network(&e))
 }
 
-/// The base64 text in a JSON answer: the document itself if it is a string,
-/// else the first of [`answer::BASE64_KEYS`] that holds a string. Read with
-/// `Reflect`, so tens of MB of text never cross into wasm.
+/// The base64 text in a JSON answer, found by searching the text for the
+/// known keys rather than parsing it: `JSON.parse` of 65 MB is one long
+/// main-thread task. Base64 and data: URIs hold no quotes or escapes, so the
+/// value ends at the next quote. Small answers of another shape are parsed.
+fn base64_in_json_text(text: &JsString) -> Result<JsString, ApiError> {
+    let missing = || not_a_video("the JSON answer holds no base64 video under any known key");
+    for key in answer::BASE64_KEYS {
+        let at = text.index_of(&format!("\"{key}\""), 0);
+        if at < 0 {
+            continue;
+        }
+        let after_key = at as u32 + key.len() as u32 + 2;
+        let window = String::from(text.slice(after_key, after_key + 64));
+        let Some(offset) = answer::string_value_start(&window) else { continue };
+        let start = after_key + offset as u32;
+        let end = text.index_of("\"", start as i32);
+        if end > start as i32 {
+            return Ok(text.slice(start, end as u32));
+        }
+    }
+    // A bare JSON string, or a small answer of another shape.
+    if text.length() < 1_000_000 {
+        if let Ok(json) = js_sys::JSON::parse(&String::from(text)) {
+            return base64_in_json(&json).map_err(|_| missing());
+        }
+    }
+    Err(missing())
+}
+
+/// The base64 text in a parsed JSON answer: the document itself if it is a
+/// string, else the first of [`answer::BASE64_KEYS`] that holds a string.
 fn base64_in_json(json: &JsValue) -> Result<JsString, ApiError> {
     if let Some(text) = json.dyn_ref::<JsString>() {
         return Ok(text.clone());
@@ -331,14 +359,33 @@ fn base64_in_json(json: &JsValue) -> Result<JsString, ApiError> {
         .ok_or_else(|| not_a_video("the JSON answer holds no base64 video under any known key"))
 }
 
-/// Decodes base64 (bare or a `data:` URI) into a Blob inside the browser.
+/// Decodes base64 (bare or a `data:` URI) into a Blob inside the browser, a
+/// slice at a time with a yield in between, so no main-thread task runs long.
 async fn base64_blob(text: &JsString) -> Result<Blob, ApiError> {
     // Only the first bytes cross into Rust, to find where the base64 starts.
     let prefix = String::from(text.slice(0, 256));
     let start = answer::base64_start(&prefix).ok_or_else(|| not_a_video("the data: URI in the answer is not base64"))?;
-    let payload = text.slice(start as u32, text.length());
-    let bytes = decode_base64(&payload).await?;
-    Blob::new_with_u8_array_sequence(&Array::of1(&bytes)).map_err(|e| network(&e))
+    let parts = Array::new();
+    let mut at = start as u32;
+    while at < text.length() {
+        let end = (at + answer::BASE64_SLICE).min(text.length());
+        parts.push(&decode_base64(&text.slice(at, end)).await?);
+        at = end;
+        if at < text.length() {
+            yield_to_browser().await;
+        }
+    }
+    Blob::new_with_u8_array_sequence(&parts).map_err(|e| network(&e))
+}
+
+/// Lets the browser run other tasks (input, painting) before going on.
+pub async fn yield_to_browser() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
 }
 
 /// `Uint8Array.fromBase64` where the browser has it (Chromium 140+), else the

@@ -47,6 +47,42 @@ pub fn parse(text: &str) -> Result<WebUrl, UrlProblem> {
     Ok(url)
 }
 
+/// Why a text is not a web (http/https) address, in words that finish
+/// "must be a full URL such as https://example.com (…)".
+#[derive(Clone, Debug, PartialEq)]
+pub enum AddressProblem {
+    Relative,
+    Invalid,
+    NotWeb(String),
+    NoHost,
+}
+
+impl AddressProblem {
+    pub fn reason(&self) -> String {
+        match self {
+            AddressProblem::Relative => "it has no http:// or https:// at the start".into(),
+            AddressProblem::Invalid => "this one is not well formed".into(),
+            AddressProblem::NotWeb(scheme) => format!("\"{scheme}:\" is not a web address"),
+            AddressProblem::NoHost => "it names no host".into(),
+        }
+    }
+}
+
+/// An absolute http(s) URL with a host.
+pub fn parse_web_address(text: &str) -> Result<WebUrl, AddressProblem> {
+    let url = parse(text).map_err(|p| match p {
+        UrlProblem::Relative => AddressProblem::Relative,
+        UrlProblem::Invalid => AddressProblem::Invalid,
+    })?;
+    if !matches!(url.scheme.as_str(), "http" | "https") {
+        return Err(AddressProblem::NotWeb(url.scheme));
+    }
+    if url.host.is_empty() {
+        return Err(AddressProblem::NoHost);
+    }
+    Ok(url)
+}
+
 impl WebUrl {
     /// This machine, a private network, or a single-label name: places a
     /// hosted service can't fetch from.

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use super::controls::{draft_text, field_message, field_message_view, slider_number};
 use super::studio::use_studio;
 use crate::request::{Field, ImageSize, Preprocess};
-use crate::run_settings::{InputRoute, RunMode};
+use crate::run_settings::{InputRoute, RunMode, RunSettings};
 
 #[component]
 pub fn InputsSection() -> impl IntoView {
@@ -18,6 +18,29 @@ pub fn InputsSection() -> impl IntoView {
             ].map(|(field, placeholder, hint)| draft_text(field, placeholder, hint)).into_iter().collect_view()}
         </fieldset>
     }
+}
+
+/// A radio group for one of the run settings (how to run, how files go).
+fn run_choice<T: Copy + PartialEq + Send + Sync + 'static>(
+    group: String,
+    choices: [(T, &'static str, &'static str); 2],
+    get: fn(&RunSettings) -> T,
+    set: fn(&mut RunSettings, T),
+) -> impl IntoView {
+    let run_settings = use_studio().run_settings;
+    choices
+        .map(|(value, testid, label)| {
+            view! {
+                <label class="ths-choice">
+                    <input type="radio" name=group.clone() data-testid=testid
+                        prop:checked=move || run_settings.with(|r| get(r) == value)
+                        on:change=move |_| run_settings.update(|r| set(r, value)) />
+                    {label}
+                </label>
+            }
+        })
+        .into_iter()
+        .collect_view()
 }
 
 /// A checkbox for one of the two boolean fields.
@@ -56,33 +79,21 @@ pub fn SettingsSection() -> impl IntoView {
             </label>
         }
     });
-    let mode_group = studio.id("mode");
-    let mode_options = [(RunMode::Job, "As a job (survives a reload; the provider's advice for video)"), (RunMode::OneShot, "One long request")]
-        .map(|(mode, label)| {
-            view! {
-                <label class="ths-choice">
-                    <input type="radio" name=mode_group.clone() data-testid=format!("mode-{}", mode.as_str())
-                        prop:checked=move || run_settings.with(|r| r.mode == mode)
-                        on:change=move |_| run_settings.update(|r| r.mode = mode) />
-                    {label}
-                </label>
-            }
-        });
-    let route_group = studio.id("route");
-    let route_options = [
-        (InputRoute::Upload, "Upload local files first (the provider's storage), then send their URLs"),
-        (InputRoute::Inline, "Send local files inline, inside the request (data: URIs)"),
-    ]
-    .map(|(route, label)| {
-        view! {
-            <label class="ths-choice">
-                <input type="radio" name=route_group.clone() data-testid=format!("route-{}", route.as_str())
-                    prop:checked=move || run_settings.with(|r| r.input_route == route)
-                    on:change=move |_| run_settings.update(|r| r.input_route = route) />
-                {label}
-            </label>
-        }
-    });
+    let mode_options = run_choice(
+        studio.id("mode"),
+        [(RunMode::Job, "mode-job", "As a job (survives a reload; the provider's advice for video)"), (RunMode::OneShot, "mode-one_shot", "One long request")],
+        |r| r.mode,
+        |r, mode| r.mode = mode,
+    );
+    let route_options = run_choice(
+        studio.id("route"),
+        [
+            (InputRoute::Upload, "route-upload", "Upload local files first (the provider's storage), then send their URLs"),
+            (InputRoute::Inline, "route-inline", "Send local files inline, inside the request (data: URIs)"),
+        ],
+        |r| r.input_route,
+        |r, route| r.input_route = route,
+    );
     let preprocess_id = studio.id("preprocess");
     let timeout_id = studio.id("timeout");
 
@@ -119,11 +130,11 @@ pub fn SettingsSection() -> impl IntoView {
                 {draft_toggle(Field::Base64, "Ask for the video base64-encoded (base64: true); the page decodes it either way.")}
                 <div class="ths-field" role="radiogroup" aria-label="How to run">
                     <span class="ths-label">"How to run"</span>
-                    <div class="ths-choices">{mode_options.into_iter().collect_view()}</div>
+                    <div class="ths-choices">{mode_options}</div>
                 </div>
                 <div class="ths-field" role="radiogroup" aria-label="How local files are sent">
                     <span class="ths-label">"Local files"</span>
-                    <div class="ths-choices">{route_options.into_iter().collect_view()}</div>
+                    <div class="ths-choices">{route_options}</div>
                 </div>
                 <div class="ths-field" class:ths-invalid=move || timeout_message().is_some()>
                     <label for=timeout_id.clone()>"Time limit (seconds)"</label>
