@@ -43,59 +43,78 @@ async fn drop_file(browser: &Browser, field: &str, sample: &str, mime: &str, eve
     browser.js(&format!("return (async () => {{ {script} }})();")).await;
 }
 
+/// Picks the route for local files in the advanced settings.
+async fn choose_route(browser: &Browser, route: &str) {
+    browser.js("document.querySelector('.ths-advanced').open = true; return true;").await;
+    browser.click(&format!("route-{route}")).await;
+}
+
+/// What the stand-in received for the two inputs of the last run, by either
+/// route: the uploaded files, or the data: URIs inside the request.
+fn received_inputs(stand_in: &stand_in::Running, route: &str) -> (Vec<u8>, Vec<u8>) {
+    if route == "upload" {
+        let uploaded = stand_in.uploaded();
+        assert_eq!(uploaded.len(), 2, "both files went through upload-asset");
+        let body: Value = serde_json::from_slice(&stand_in.last_body().expect("a run")).expect("JSON body");
+        assert!(body["input_image"].as_str().is_some_and(|u| u.contains("/assets/")), "the run used the uploaded URLs: {body}");
+        (uploaded[0].to_vec(), uploaded[1].to_vec())
+    } else {
+        assert!(stand_in.uploaded().is_empty(), "nothing was uploaded on the inline route");
+        let body: Value = serde_json::from_slice(&stand_in.last_body().expect("a run")).expect("JSON body");
+        let field = |name: &str| decoded_data_uri(body[name].as_str().unwrap_or_else(|| panic!("inline {name}")));
+        (field("input_image"), field("input_audio"))
+    }
+}
+
 fn decoded_data_uri(uri: &str) -> Vec<u8> {
     let payload = uri.split_once(',').map(|(_, p)| p).unwrap_or_default();
     base64::engine::general_purpose::STANDARD.decode(payload).expect("base64")
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn picked_files_are_previewed_uploaded_byte_for_byte_and_make_a_video() {
-    let (stand_in, browser) = start().await;
-    pick(&browser, "input_image", "portrait.jpg").await;
-    pick(&browser, "input_audio", "voice.mp3").await;
-    let image = browser.wait_for_text("input_image-summary", "512×512 px").await;
-    assert!(image.contains("portrait.jpg") && image.contains("KB"), "{image}");
-    let audio = browser.wait_for_text("input_audio-summary", " s ·").await;
-    assert!(audio.contains("voice.mp3"), "{audio}");
-    let width = browser.js("return document.querySelector('[data-testid=input_image-preview]').naturalWidth;").await;
-    assert_eq!(width, json!(512), "the thumbnail shows the photo");
+async fn picked_files_are_previewed_and_arrive_byte_for_byte_by_both_routes() {
+    for route in ["upload", "inline"] {
+        let (stand_in, browser) = start().await;
+        choose_route(&browser, route).await;
+        pick(&browser, "input_image", "portrait.jpg").await;
+        pick(&browser, "input_audio", "voice.mp3").await;
+        let image = browser.wait_for_text("input_image-summary", "512×512 px").await;
+        assert!(image.contains("portrait.jpg") && image.contains("KB"), "{image}");
+        let audio = browser.wait_for_text("input_audio-summary", " s ·").await;
+        assert!(audio.contains("voice.mp3"), "{audio}");
+        let width = browser.js("return document.querySelector('[data-testid=input_image-preview]').naturalWidth;").await;
+        assert_eq!(width, json!(512), "the thumbnail shows the photo");
 
-    browser.click("generate").await;
-    assert_eq!(browser.wait_for_video().await, json!(256));
-    let uploaded = stand_in.uploaded();
-    assert_eq!(uploaded.len(), 2, "both files went through upload-asset");
-    assert_eq!(uploaded[0].as_ref(), std::fs::read(media("portrait.jpg")).expect("file").as_slice(), "the portrait arrived byte for byte");
-    assert_eq!(uploaded[1].as_ref(), std::fs::read(media("voice.mp3")).expect("file").as_slice(), "the voice arrived byte for byte");
-    let body: Value = serde_json::from_slice(&stand_in.last_body().expect("a run")).expect("JSON body");
-    assert!(body["input_image"].as_str().is_some_and(|u| u.contains("/assets/")), "the run used the uploaded URL: {body}");
+        browser.click("generate").await;
+        assert_eq!(browser.wait_for_video().await, json!(256), "{route}");
+        let (image, audio) = received_inputs(&stand_in, route);
+        assert_eq!(image, std::fs::read(media("portrait.jpg")).expect("file"), "{route}: the portrait arrived byte for byte");
+        assert_eq!(audio, std::fs::read(media("voice.mp3")).expect("file"), "{route}: the voice arrived byte for byte");
 
-    browser.click("input_image-clear").await;
-    assert_eq!(browser.find("input_image").await.is_displayed().await.ok(), Some(true), "the URL box is back");
-    browser.stop().await;
-    stand_in.stop().await;
+        browser.click("input_image-clear").await;
+        assert_eq!(browser.find("input_image").await.is_displayed().await.ok(), Some(true), "the URL box is back");
+        browser.stop().await;
+        stand_in.stop().await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn dropped_and_pasted_files_go_inline_byte_for_byte() {
-    let (stand_in, browser) = start().await;
-    browser.js("document.querySelector('.ths-advanced').open = true; return true;").await;
-    browser.click("route-inline").await;
-    drop_file(&browser, "input_audio", "voice.wav", "audio/wav", "drop").await;
-    drop_file(&browser, "input_image", "portrait.jpg", "image/jpeg", "paste").await;
-    browser.wait_for_text("input_image-summary", "512×512").await;
-    browser.wait_for_text("input_audio-summary", "voice.wav").await;
-    browser.click("generate").await;
-    assert_eq!(browser.wait_for_video().await, json!(256));
-
-    let body: Value = serde_json::from_slice(&stand_in.last_body().expect("a run")).expect("JSON body");
-    let image = body["input_image"].as_str().expect("inline image");
-    assert!(image.starts_with("data:image/jpeg;base64,"), "{}", &image[..40.min(image.len())]);
-    assert_eq!(decoded_data_uri(image), std::fs::read(media("portrait.jpg")).expect("file"));
-    let audio = body["input_audio"].as_str().expect("inline audio");
-    assert_eq!(decoded_data_uri(audio), std::fs::read(media("voice.wav")).expect("file"));
-    assert!(stand_in.uploaded().is_empty(), "nothing was uploaded on the inline route");
-    browser.stop().await;
-    stand_in.stop().await;
+async fn dropped_and_pasted_files_arrive_byte_for_byte_by_both_routes() {
+    for route in ["inline", "upload"] {
+        let (stand_in, browser) = start().await;
+        choose_route(&browser, route).await;
+        drop_file(&browser, "input_audio", "voice.wav", "audio/wav", "drop").await;
+        drop_file(&browser, "input_image", "portrait.jpg", "image/jpeg", "paste").await;
+        browser.wait_for_text("input_image-summary", "512×512").await;
+        browser.wait_for_text("input_audio-summary", "voice.wav").await;
+        browser.click("generate").await;
+        assert_eq!(browser.wait_for_video().await, json!(256), "{route}");
+        let (image, audio) = received_inputs(&stand_in, route);
+        assert_eq!(image, std::fs::read(media("portrait.jpg")).expect("file"), "{route}");
+        assert_eq!(audio, std::fs::read(media("voice.wav")).expect("file"), "{route}");
+        browser.stop().await;
+        stand_in.stop().await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -149,41 +168,41 @@ async fn refused_files_are_explained_at_their_field_and_nothing_is_sent() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_camera_snapshot_and_a_microphone_recording_make_a_video() {
-    let (stand_in, browser) = start().await;
-    browser.click("camera-open").await;
-    browser
-        .wait_until("the camera to show", "const v = document.querySelector('[data-testid=camera-live]'); return !!v && v.videoWidth > 0;")
-        .await;
-    browser.click("camera-shoot").await;
-    let photo = browser.wait_for_text("input_image-summary", "camera.png").await;
-    assert!(photo.contains("640×480 px"), "Chromium's fake camera is 640×480: {photo}");
+async fn a_camera_snapshot_and_a_microphone_recording_make_a_video_by_both_routes() {
+    for route in ["upload", "inline"] {
+        let (stand_in, browser) = start().await;
+        choose_route(&browser, route).await;
+        browser.click("camera-open").await;
+        browser
+            .wait_until("the camera to show", "const v = document.querySelector('[data-testid=camera-live]'); return !!v && v.videoWidth > 0;")
+            .await;
+        browser.click("camera-shoot").await;
+        let photo = browser.wait_for_text("input_image-summary", "camera.png").await;
+        assert!(photo.contains("640×480 px"), "Chromium's fake camera is 640×480: {photo}");
 
-    browser.click("mic-record").await;
-    browser.find("mic-level").await;
-    tokio::time::sleep(Duration::from_millis(2500)).await;
-    browser.click("mic-stop").await;
-    let note = browser.wait_for_text("input_audio-note", "Converted from WebM to WAV").await;
-    assert!(!note.is_empty());
-    browser.click("generate").await;
-    assert_eq!(browser.wait_for_video().await, json!(256));
+        browser.click("mic-record").await;
+        browser.find("mic-level").await;
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        browser.click("mic-stop").await;
+        browser.wait_for_text("input_audio-note", "Converted from WebM to WAV").await;
+        browser.click("generate").await;
+        assert_eq!(browser.wait_for_video().await, json!(256), "{route}");
 
-    let uploaded = stand_in.uploaded();
-    assert_eq!(uploaded.len(), 2);
-    assert_eq!(&uploaded[0][..4], &[0x89, b'P', b'N', b'G'], "the snapshot is a PNG");
-    let wav = &uploaded[1];
-    assert_eq!((&wav[0..4], &wav[8..12]), (&b"RIFF"[..], &b"WAVE"[..]), "the recording arrives as WAV");
-    let dir = tempfile::tempdir().expect("tmp");
-    std::fs::write(dir.path().join("rec.wav"), wav).expect("write");
-    let out = std::process::Command::new("ffprobe")
-        .args(["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0"])
-        .arg(dir.path().join("rec.wav"))
-        .output()
-        .expect("ffprobe");
-    let secs: f64 = String::from_utf8_lossy(&out.stdout).trim().parse().expect("duration");
-    assert!((2.0..4.0).contains(&secs), "a valid WAV as long as the recording (~2.5 s): {secs}");
-    browser.stop().await;
-    stand_in.stop().await;
+        let (png, wav) = received_inputs(&stand_in, route);
+        assert_eq!(&png[..4], &[0x89, b'P', b'N', b'G'], "the snapshot is a PNG");
+        assert_eq!((&wav[0..4], &wav[8..12]), (&b"RIFF"[..], &b"WAVE"[..]), "the recording arrives as WAV");
+        let dir = tempfile::tempdir().expect("tmp");
+        std::fs::write(dir.path().join("rec.wav"), &wav).expect("write");
+        let out = std::process::Command::new("ffprobe")
+            .args(["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0"])
+            .arg(dir.path().join("rec.wav"))
+            .output()
+            .expect("ffprobe");
+        let secs: f64 = String::from_utf8_lossy(&out.stdout).trim().parse().expect("duration");
+        assert!((2.0..4.0).contains(&secs), "a valid WAV as long as the recording (~2.5 s): {secs}");
+        browser.stop().await;
+        stand_in.stop().await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
