@@ -14,7 +14,6 @@ mod support;
 use std::path::Path;
 use std::time::Duration;
 
-use serde_json::Value;
 use stand_in::{BodyKind, Failure};
 use support::{repo_path, stand_in_with, Browser};
 
@@ -148,5 +147,4 @@ async fn main() {
     println!("studio {studio:.0}, hand-written JS page {plain:.0}: the studio adds {:.0} ms to a run the model takes ~119 000 ms for", studio - plain);
     browser.stop().await;
     stand_in.stop().await;
-    let _: Option<Value> = None;
 }

@@ -88,7 +88,7 @@ impl History {
         let request = factory.open_with_u32(&self.name, 2).map_err(|e| HistoryError::Unavailable(failed(&e).to_string()))?;
         let upgrade_target = request.clone();
         let on_upgrade = wasm_bindgen::closure::Closure::once_into_js(move |_: web_sys::Event| {
-            if let Ok(db) = upgrade_target.result().and_then(|r| r.dyn_into::<IdbDatabase>().map_err(JsValue::from)) {
+            if let Ok(db) = upgrade_target.result().and_then(|r| r.dyn_into::<IdbDatabase>()) {
                 for (store, key) in [(STORE, "id"), (INPUTS, "key")] {
                     if !db.object_store_names().contains(store) {
                         let parameters = IdbObjectStoreParameters::new();

@@ -101,18 +101,20 @@ fn keep_job_after(error: &ApiError) -> bool {
     matches!(error, ApiError::Network { .. })
 }
 
+/// What to send and how.
+pub struct Plan<'a> {
+    pub endpoint: &'a Endpoint,
+    pub request: &'a SadTalkerRequest,
+    /// The form that made it (kept with a job and in the history).
+    pub draft: &'a RequestDraft,
+    pub mode: RunMode,
+    pub locals: &'a LocalInputs,
+    pub route: InputRoute,
+}
+
 /// Sends the request and keeps the result.
-pub async fn generate(
-    endpoint: &Endpoint,
-    request: &SadTalkerRequest,
-    draft: &RequestDraft,
-    mode: RunMode,
-    locals: &LocalInputs,
-    route: InputRoute,
-    store: &Store,
-    history: Option<&History>,
-    run: &Run<'_>,
-) -> Result<Finished, ApiError> {
+pub async fn generate(plan: &Plan<'_>, store: &Store, history: Option<&History>, run: &Run<'_>) -> Result<Finished, ApiError> {
+    let Plan { endpoint, request, draft, mode, locals, route } = *plan;
     let (sent, inline) = place_local_inputs(endpoint, request, locals, route, run).await?;
     let video = match mode {
         RunMode::OneShot => transport::generate_with(endpoint, &sent, &inline, run).await?,

@@ -299,7 +299,7 @@ async fn video_of(response: &Response, asked_for_base64: bool, run: &Run<'_>) ->
 /// objects and become the parts of one Blob.
 async fn read_blob(response: &Response, run: &Run<'_>) -> Result<Blob, ApiError> {
     let total = header(response, "content-length").and_then(|n| n.parse::<f64>().ok());
-    let Some(body) = response.body() else { return Ok(Blob::new().map_err(|e| network(&e))?) };
+    let Some(body) = response.body() else { return Blob::new().map_err(|e| network(&e)) };
     let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
     let parts = Array::new();
     let mut received = 0.0;

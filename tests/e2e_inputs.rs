@@ -155,7 +155,7 @@ async fn refused_files_are_explained_at_their_field_and_nothing_is_sent() {
     assert!(message.contains("not an image"), "{message}");
     pick(&browser, "input_audio", "silence.wav").await;
     browser.wait_for_text("error-input_audio", "silent").await;
-    assert_eq!(browser.find("generate").await.attr("disabled").await.ok().flatten().is_some(), true);
+    assert!(browser.find("generate").await.attr("disabled").await.ok().flatten().is_some(), "Generate is disabled");
 
     pick(&browser, "input_image", "tiny.png").await;
     let small = browser.wait_for_text("error-input_image", "too small").await;

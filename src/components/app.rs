@@ -129,7 +129,7 @@ pub fn App(#[prop(optional)] options: StudioOptions) -> impl IntoView {
     // A job that was running when the page went away is picked up again.
     if let Some(job) = studio.store.with_value(Store::load_job) {
         if studio.resolved.with_untracked(|r| r.as_ref().is_ok_and(|e| e.kind == job.endpoint_kind)) {
-            start_run(studio, Start::Resume(job));
+            start_run(studio, Start::Resume(Box::new(job)));
         }
     }
     on_cleanup(move || studio.cancel());

@@ -19,7 +19,7 @@ use crate::transport::{self, Progress, Run};
 
 pub enum Start {
     New,
-    Resume(PendingJob),
+    Resume(Box<PendingJob>),
 }
 
 /// Starts a run (or picks up a saved job) and wires its outcome to the studio.
@@ -65,7 +65,8 @@ pub fn start_run(studio: Studio, start: Start) {
         let outcome = match (&start, new_request) {
             (Start::Resume(job), _) => session::resume(&endpoint, job, &store, history.as_ref(), &run).await,
             (Start::New, Some((request, draft))) => {
-                session::generate(&endpoint, &request, &draft, settings.mode, &locals, settings.input_route, &store, history.as_ref(), &run).await
+                let plan = session::Plan { endpoint: &endpoint, request: &request, draft: &draft, mode: settings.mode, locals: &locals, route: settings.input_route };
+                session::generate(&plan, &store, history.as_ref(), &run).await
             }
             (Start::New, None) => return,
         };
@@ -134,11 +135,11 @@ pub fn RunPanel() -> impl IntoView {
             <p class="ths-warning" data-testid="low-balance" hidden=move || low_balance().is_none()>{low_balance}</p>
             <p class="ths-blocked" data-testid="blocked" hidden=move || blocked_text().is_none()>{blocked_text}</p>
             {move || {
-                let _ = run.track();
+                run.track();
                 pending_job().map(|job| view! {
                     <p class="ths-note" data-testid="pending-job">
                         "A job started earlier (" {job.ticket.request_id.clone()} ") may still be running. "
-                        <button type="button" data-testid="resume-job" on:click=move |_| start_run(studio, Start::Resume(job.clone()))>
+                        <button type="button" data-testid="resume-job" on:click=move |_| start_run(studio, Start::Resume(Box::new(job.clone())))>
                             "Pick it up"
                         </button>
                     </p>

@@ -266,6 +266,8 @@ async fn sadtalker(State(state): State<Arc<AppState>>, headers: HeaderMap, body:
 }
 
 /// Key, queued failure, body: what every submission goes through first.
+/// (The error is the answer to give, as axum handlers do.)
+#[allow(clippy::result_large_err)]
 fn admit(state: &AppState, key: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Result<(ParsedRequest, Option<Failure>), Response> {
     match key {
         None | Some("") => return Err(json_error(StatusCode::UNAUTHORIZED, "Missing API key: send it in the x-api-key header")),
