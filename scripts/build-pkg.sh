@@ -28,4 +28,4 @@ cat > pkg/package.json <<JSON
 JSON
 printf 'package in pkg/: ' && for f in pkg/talking_head_studio_bg.wasm pkg/talking_head_studio.js; do printf '%s %d B (%d B gzipped)  ' "${f#pkg/}" "$(stat -c %s "$f")" "$(gzip -9 -c "$f" | wc -c)"; done
 total=$(( $(gzip -9 -c pkg/talking_head_studio_bg.wasm | wc -c) + $(gzip -9 -c pkg/talking_head_studio.js | wc -c) ))
-printf '\nwasm + JS gzipped: %d B (%.1f KB)\n' "$total" "$(echo "$total/1024" | bc -l)"
+printf '\nwasm + JS gzipped: %d B (%s KB)\n' "$total" "$(awk -v b="$total" 'BEGIN { printf "%.1f", b / 1024 }')"

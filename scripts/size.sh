@@ -14,4 +14,4 @@ while IFS= read -r -d '' f; do
   total=$((total + gz))
   printf '%-50s %10d %10d\n' "${f#"$DIR"/}" "$raw" "$gz"
 done < <(find "$DIR" -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.html' \) -print0 | sort -z)
-printf '%-50s %10s %10d  (%.1f KB of a %d KB budget)\n' TOTAL "" "$total" "$(echo "$total/1024" | bc -l)" "$BUDGET_KB"
+printf '%-50s %10s %10d  (%s KB of a %d KB budget)\n' TOTAL "" "$total" "$(awk -v b="$total" 'BEGIN { printf "%.1f", b / 1024 }')" "$BUDGET_KB"
