@@ -283,14 +283,8 @@ async fn video_of(response: &Response, asked_for_base64: bool, run: &Run<'_>) ->
     let content_type = header(response, "content-type").unwrap_or_default();
     let blob = match answer::answer_form(&content_type, asked_for_base64) {
         AnswerForm::RawVideo => read_blob(response, run).await?,
-        AnswerForm::Json => {
-            let text: JsString = run.wait(response.text().map_err(|e| network(&e))?).await?.unchecked_into();
-            base64_blob(&base64_in_json_text(&text)?).await?
-        }
-        AnswerForm::Text => {
-            let text = run.wait(response.text().map_err(|e| network(&e))?).await?;
-            base64_blob(&text.dyn_into::<JsString>().map_err(|_| not_a_video("the answer is not text"))?).await?
-        }
+        AnswerForm::Json => stream_base64(response, true, run).await?,
+        AnswerForm::Text => stream_base64(response, false, run).await?,
     };
     Ok(Video { blob: checked_video(blob).await?, remaining_credits, from_stand_in })
 }
@@ -317,33 +311,98 @@ async fn read_blob(response: &Response, run: &Run<'_>) -> Result<Blob, ApiError>
     Blob::new_with_u8_array_sequence(&parts).map_err(|e| network(&e))
 }
 
-/// The base64 text in a JSON answer, found by searching the text for the
-/// known keys rather than parsing it: `JSON.parse` of 65 MB is one long
-/// main-thread task. Base64 and data: URIs hold no quotes or escapes, so the
-/// value ends at the next quote. Small answers of another shape are parsed.
-fn base64_in_json_text(text: &JsString) -> Result<JsString, ApiError> {
+/// A base64 answer decoded as it arrives, chunk by chunk, so there is never
+/// one 65 MB string nor one long main-thread task. In JSON, the value is
+/// found after the first known key (base64 and data: URIs hold no quotes or
+/// escapes, so it ends at the next quote); answers of another shape are
+/// parsed whole when small. The text stays JS strings; only short windows
+/// (to find where the value starts) are read in Rust.
+async fn stream_base64(response: &Response, json: bool, run: &Run<'_>) -> Result<Blob, ApiError> {
     let missing = || not_a_video("the JSON answer holds no base64 video under any known key");
-    for key in answer::BASE64_KEYS {
-        let at = text.index_of(&format!("\"{key}\""), 0);
-        if at < 0 {
-            continue;
+    let Some(body) = response.body() else { return Err(not_a_video("the answer was empty")) };
+    let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+    let text_decoder = js_sys::Reflect::construct(
+        &Reflect::get(&js_sys::global(), &JsValue::from_str("TextDecoder")).map_err(|e| network(&e))?.unchecked_into::<js_sys::Function>(),
+        &Array::new(),
+    )
+    .map_err(|e| network(&e))?;
+    let decode: js_sys::Function = Reflect::get(&text_decoder, &JsValue::from_str("decode")).map_err(|e| network(&e))?.unchecked_into();
+    let stream_option = js_sys::Object::new();
+    let _ = Reflect::set(&stream_option, &JsValue::from_str("stream"), &JsValue::TRUE);
+
+    let parts = Array::new();
+    let mut head = JsString::from(""); // text before the value starts
+    let mut carry = JsString::from(""); // base64 not yet a multiple of 4 characters
+    let mut in_value = false;
+    let mut done = false;
+    let total = header(response, "content-length").and_then(|n| n.parse::<f64>().ok());
+    let mut received = 0.0;
+    while !done {
+        let step = run.wait(reader.read()).await?;
+        let finished = Reflect::get(&step, &JsValue::from_str("done")).ok().and_then(|d| d.as_bool()).unwrap_or(true);
+        let chunk = Reflect::get(&step, &JsValue::from_str("value")).unwrap_or(JsValue::UNDEFINED);
+        received += chunk.dyn_ref::<Uint8Array>().map_or(0.0, |c| f64::from(c.length()));
+        run.progress(Progress::Receiving { received, total });
+        let text: JsString = if finished {
+            decode.call0(&text_decoder).map_err(|e| network(&e))?.unchecked_into()
+        } else {
+            decode.call2(&text_decoder, &chunk, &stream_option).map_err(|e| network(&e))?.unchecked_into()
+        };
+        let mut piece = text;
+        if !in_value {
+            head = head.concat(&piece);
+            let Some(start) = value_start(&head, json) else {
+                if finished || head.length() > 1_000_000 {
+                    // Not the expected shape: a small answer is parsed whole.
+                    let parsed = js_sys::JSON::parse(&String::from(&head)).map_err(|_| missing())?;
+                    return base64_blob(&base64_in_json(&parsed).map_err(|_| missing())?).await;
+                }
+                continue;
+            };
+            piece = head.slice(start, head.length());
+            in_value = true;
         }
-        let after_key = at as u32 + key.len() as u32 + 2;
-        let window = String::from(text.slice(after_key, after_key + 64));
-        let Some(offset) = answer::string_value_start(&window) else { continue };
-        let start = after_key + offset as u32;
-        let end = text.index_of("\"", start as i32);
-        if end > start as i32 {
-            return Ok(text.slice(start, end as u32));
+        if json {
+            let end = piece.index_of("\"", 0);
+            if end >= 0 {
+                piece = piece.slice(0, end as u32);
+                done = true;
+            }
         }
+        let pending = carry.concat(&piece);
+        let usable = if done || finished { pending.length() } else { pending.length() - pending.length() % 4 };
+        if usable > 0 {
+            parts.push(&decode_base64(&pending.slice(0, usable)).await?);
+        }
+        carry = pending.slice(usable, pending.length());
+        done |= finished;
     }
-    // A bare JSON string, or a small answer of another shape.
-    if text.length() < 1_000_000 {
-        if let Ok(json) = js_sys::JSON::parse(&String::from(text)) {
-            return base64_in_json(&json).map_err(|_| missing());
-        }
+    let _ = reader.cancel();
+    Blob::new_with_u8_array_sequence(&parts).map_err(|e| network(&e))
+}
+
+/// Where the base64 begins in the text read so far, once it is known: after
+/// a known key's opening quote in JSON (and after a data: URI's header).
+fn value_start(head: &JsString, json: bool) -> Option<u32> {
+    let after_quote = if json {
+        answer::BASE64_KEYS.iter().find_map(|key| {
+            let at = head.index_of(&format!("\"{key}\""), 0);
+            if at < 0 {
+                return None;
+            }
+            let after_key = at as u32 + key.len() as u32 + 2;
+            let window = String::from(head.slice(after_key, after_key + 64));
+            answer::string_value_start(&window).map(|offset| after_key + offset as u32)
+        })?
+    } else {
+        0
+    };
+    // The data: URI header (if any) must be in hand to skip it.
+    let prefix = String::from(head.slice(after_quote, after_quote + 256));
+    if prefix.len() < 5 || (prefix.starts_with("data:") && !prefix.contains(',')) {
+        return None;
     }
-    Err(missing())
+    answer::base64_start(&prefix).map(|skip| after_quote + skip as u32)
 }
 
 /// The base64 text in a parsed JSON answer: the document itself if it is a
@@ -545,4 +604,51 @@ fn network(error: &JsValue) -> ApiError {
         .or_else(|| error.as_string())
         .unwrap_or_else(|| "the browser gave no reason".into());
     ApiError::Network { detail }
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn response(body: &str, content_type: &str) -> Response {
+        let init = web_sys::ResponseInit::new();
+        let headers = Headers::new().expect("headers");
+        headers.set("content-type", content_type).expect("header");
+        init.set_headers(&headers);
+        Response::new_with_opt_str_and_init(Some(body), &init).expect("response")
+    }
+
+    async fn bytes(blob: &Blob) -> Vec<u8> {
+        Uint8Array::new(&JsFuture::from(blob.array_buffer()).await.expect("bytes")).to_vec()
+    }
+
+    const QUIET: &dyn Fn(Progress) = &|_| {};
+
+    #[test]
+    async fn base64_answers_decode_in_every_documented_shape() {
+        let run = Run { signal: None, timeout_secs: None, on_progress: QUIET };
+        // "hello video!" in base64, with and without a data: header, under various keys.
+        let expected = b"hello video!".to_vec();
+        for (body, json) in [
+            (r#"{"video":"aGVsbG8gdmlkZW8h"}"#, true),
+            (r#"{"status":"Success","output" : "data:video/mp4;base64,aGVsbG8gdmlkZW8h","seconds":3}"#, true),
+            (r#"{"image": "aGVsbG8gdmlkZW8h", "infer_time": 1.2}"#, true),
+            (r#""data:video/mp4;base64,aGVsbG8gdmlkZW8h""#, true),
+            ("aGVsbG8gdmlkZW8h", false),
+        ] {
+            let answer = response(body, if json { "application/json" } else { "text/plain" });
+            let blob = stream_base64(&answer, json, &run).await.unwrap_or_else(|e| panic!("{body}: {e}"));
+            assert_eq!(bytes(&blob).await, expected, "{body}");
+        }
+    }
+
+    #[test]
+    async fn base64_answers_of_no_known_shape_are_refused() {
+        let run = Run { signal: None, timeout_secs: None, on_progress: QUIET };
+        for body in [r#"{"result":{"nested":"aGVsbG8="}}"#, r#"{"video":"data:text/plain,hello"}"#, "{not json"] {
+            let error = stream_base64(&response(body, "application/json"), true, &run).await.expect_err(body);
+            assert_eq!(error.kind(), "not_a_video", "{body}");
+        }
+    }
 }
