@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use serde_json::{json, Value};
-use support::{repo_path, stand_in_with, Browser};
+use support::{duration_of, repo_path, stand_in_with, Browser};
 
 fn media(name: &str) -> std::path::PathBuf {
     repo_path(&format!("media/generated/{name}"))
@@ -130,18 +130,8 @@ async fn a_recording_in_webm_is_converted_to_a_wav_of_the_same_length() {
     assert_eq!(&wav[0..4], b"RIFF");
     assert_eq!(&wav[8..12], b"WAVE");
 
-    let dir = tempfile::tempdir().expect("tmp");
-    let probe = |path: &std::path::Path| {
-        let out = std::process::Command::new("ffprobe")
-            .args(["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0"])
-            .arg(path)
-            .output()
-            .expect("ffprobe");
-        String::from_utf8_lossy(&out.stdout).trim().parse::<f64>().expect("a duration")
-    };
-    std::fs::write(dir.path().join("sent.wav"), wav).expect("write");
-    let sent = probe(&dir.path().join("sent.wav"));
-    let original = probe(&media("voice.wav"));
+    let sent = duration_of(wav);
+    let original = duration_of(&std::fs::read(media("voice.wav")).expect("file"));
     assert!((sent - original).abs() < 0.1, "the WAV is as long as the recording: {sent} s vs {original} s");
     browser.stop().await;
     stand_in.stop().await;
@@ -191,14 +181,7 @@ async fn a_camera_snapshot_and_a_microphone_recording_make_a_video_by_both_route
         let (png, wav) = received_inputs(&stand_in, route);
         assert_eq!(&png[..4], &[0x89, b'P', b'N', b'G'], "the snapshot is a PNG");
         assert_eq!((&wav[0..4], &wav[8..12]), (&b"RIFF"[..], &b"WAVE"[..]), "the recording arrives as WAV");
-        let dir = tempfile::tempdir().expect("tmp");
-        std::fs::write(dir.path().join("rec.wav"), &wav).expect("write");
-        let out = std::process::Command::new("ffprobe")
-            .args(["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0"])
-            .arg(dir.path().join("rec.wav"))
-            .output()
-            .expect("ffprobe");
-        let secs: f64 = String::from_utf8_lossy(&out.stdout).trim().parse().expect("duration");
+        let secs = duration_of(&wav);
         assert!((2.0..4.0).contains(&secs), "a valid WAV as long as the recording (~2.5 s): {secs}");
         browser.stop().await;
         stand_in.stop().await;

@@ -249,12 +249,8 @@ async fn the_code_panels_curl_command_really_makes_the_video() {
     assert!(status.success(), "the curl command succeeded");
     let video = std::fs::read(dir.path().join("talking-head.mp4")).expect("the command wrote the video");
     assert_eq!(&video[4..8], b"ftyp");
-    let probe = std::process::Command::new("ffprobe")
-        .args(["-v", "error", "-show_entries", "stream=width", "-of", "csv=p=0"])
-        .arg(dir.path().join("talking-head.mp4"))
-        .output()
-        .expect("ffprobe");
-    assert!(String::from_utf8_lossy(&probe.stdout).contains("512"), "made at the panel's image_size");
+    let width = support::ffprobe("stream=width", &dir.path().join("talking-head.mp4"));
+    assert!(width.contains("512"), "made at the panel's image_size: {width}");
     stand_in.stop().await;
 }
 

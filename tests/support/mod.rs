@@ -197,3 +197,21 @@ impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
         (http::Method::POST, Some(json!({ "cmd": self.method, "params": self.params }).to_string()))
     }
 }
+
+/// What ffprobe says of a media file's `entries` (e.g. "format=duration").
+pub fn ffprobe(entries: &str, path: &std::path::Path) -> String {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-show_entries", entries, "-of", "csv=p=0"])
+        .arg(path)
+        .output()
+        .expect("ffprobe runs (scripts/setup.sh installs it)");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The length in seconds of media given as bytes.
+pub fn duration_of(bytes: &[u8]) -> f64 {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("media");
+    std::fs::write(&path, bytes).expect("write");
+    ffprobe("format=duration", &path).parse().expect("a duration")
+}
