@@ -78,12 +78,58 @@ pub fn box_size(header: &[u8], remaining: f64) -> Option<f64> {
     let size32 = u32::from_be_bytes(header.get(..4)?.try_into().ok()?);
     let size = match size32 {
         0 => remaining, // "to the end of the file"
-        1 => u64::from_be_bytes(header.get(8..16)?.try_into().ok()?) as f64,
+        1 => match u64::from_be_bytes(header.get(8..16)?.try_into().ok()?) {
+            large if large < 16 => return None,
+            large => large as f64,
+        },
         n if n < 8 => return None,
         n => f64::from(n),
     };
     header.get(4..8).filter(|kind| kind.iter().all(|b| b.is_ascii_graphic() || *b == b' '))?;
     Some(size)
+}
+
+/// How many top-level boxes the completeness walk reads at most.
+pub const MP4_MAX_BOXES: usize = 256;
+
+/// One step of walking an MP4's top-level boxes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Mp4Step {
+    /// The boxes add up to the file's length exactly.
+    Complete,
+    /// The next box starts here.
+    Next(f64),
+    /// A box runs past the end, or a header is not a box: cut off or damaged.
+    Broken,
+}
+
+/// From the box header read at `offset` (of a file of `total` bytes), where
+/// the walk goes next. The page reads each header from a Blob; see
+/// [`mp4_is_complete`] for the same walk over bytes in hand.
+pub fn mp4_step(offset: f64, total: f64, header: &[u8]) -> Mp4Step {
+    if offset == total {
+        return Mp4Step::Complete;
+    }
+    match box_size(header, total - offset) {
+        Some(size) if offset + size <= total => Mp4Step::Next(offset + size),
+        _ => Mp4Step::Broken,
+    }
+}
+
+/// Whether a whole MP4 in memory ends exactly at a box boundary.
+pub fn mp4_is_complete(bytes: &[u8]) -> bool {
+    let total = bytes.len() as f64;
+    let mut offset = 0.0;
+    for _ in 0..=MP4_MAX_BOXES {
+        let at = offset as usize;
+        let header = &bytes[at.min(bytes.len())..(at + BOX_HEADER_LEN as usize).min(bytes.len())];
+        match mp4_step(offset, total, header) {
+            Mp4Step::Complete => return true,
+            Mp4Step::Next(next) => offset = next,
+            Mp4Step::Broken => return false,
+        }
+    }
+    false
 }
 
 /// The MIME type to give a video Blob built from its first bytes.
@@ -266,5 +312,85 @@ mod tests {
         assert!(!looks_like_video(b"<html><body>"));
         assert!(!looks_like_video(b"{\"error\""));
         assert!(!looks_like_video(b""));
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Any JSON a server could send, a few levels deep.
+    fn any_json() -> impl Strategy<Value = serde_json::Value> {
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<f64>().prop_map(serde_json::Value::from),
+            ".{0,12}".prop_map(serde_json::Value::from),
+            prop_oneof![Just("COMPLETED"), Just("failed"), Just("QUEUED"), Just("Processing"), Just("")].prop_map(serde_json::Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 6, |inner| {
+            let keys = prop_oneof![Just("status".to_string()), Just("request_id".to_string()), Just("status_url".to_string()),
+                Just("response_url".to_string()), Just("error".to_string()), "[a-z_]{1,8}"];
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::from),
+                proptest::collection::btree_map(keys, inner, 0..6).prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// An MP4-like file: boxes of the given types and payload lengths.
+    fn boxes_file(boxes: &[([u8; 4], usize)]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (kind, len) in boxes {
+            out.extend_from_slice(&((len + 8) as u32).to_be_bytes());
+            out.extend_from_slice(kind);
+            out.resize(out.len() + len, 7);
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn tickets_and_states_from_any_json_never_panic_and_are_whole(value in any_json()) {
+            let doc = JsonDoc::parse(&value.to_string()).expect("serde_json output parses");
+            if let Some(ticket) = JobTicket::from_doc(&doc) {
+                prop_assert!(!ticket.request_id.trim().is_empty());
+                prop_assert!(!ticket.status_url.trim().is_empty() && !ticket.response_url.trim().is_empty());
+                prop_assert_eq!(JobTicket::from_doc(&JsonDoc::parse(&ticket.to_json()).expect("json")), Some(ticket));
+            }
+            let state = JobState::from_doc(&doc);
+            let status = value.get("status").and_then(|s| s.as_str());
+            prop_assert_eq!(state.is_some(), status.is_some_and(|s| JobState::from_parts(s, None).is_some()));
+        }
+
+        #[test]
+        fn complete_mp4s_pass_and_cut_ones_fail(
+            boxes in proptest::collection::vec(("[a-z]{4}".prop_map(|t| { let b = t.as_bytes(); [b[0], b[1], b[2], b[3]] }), 0usize..200), 1..12),
+            cut in 0.0f64..1.0,
+        ) {
+            let file = boxes_file(&boxes);
+            prop_assert!(mp4_is_complete(&file));
+            let boundaries: Vec<usize> = boxes.iter().scan(0, |at, (_, len)| { *at += len + 8; Some(*at) }).collect();
+            let keep = (cut * file.len() as f64) as usize;
+            if keep > 0 && !boundaries.contains(&keep) {
+                prop_assert!(!mp4_is_complete(&file[..keep]), "cut at {} of {}", keep, file.len());
+            }
+        }
+
+        #[test]
+        fn the_mp4_walk_never_panics_on_any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let _ = mp4_is_complete(&bytes);
+        }
+
+        #[test]
+        fn retry_after_reads_seconds_and_nothing_else(text in ".{0,20}", secs in any::<u32>()) {
+            prop_assert_eq!(crate::api_error::parse_retry_after(&format!(" {secs} ")), Some(secs));
+            // Whatever a server sends, the wait is a plain number of seconds or nothing.
+            if let Some(parsed) = crate::api_error::parse_retry_after(&text) {
+                prop_assert!(text.trim().chars().all(|c| c.is_ascii_digit() || c == '+'), "{:?} gave {}", text, parsed);
+            }
+            prop_assert_eq!(crate::api_error::parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+        }
     }
 }

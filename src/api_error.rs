@@ -34,7 +34,7 @@ pub enum ApiError {
     UnexpectedStatus { status: u16, server_message: Option<String> },
     #[error("The request did not reach the endpoint: {detail}.")]
     Network { detail: String },
-    #[error("Cancelled: the request was stopped before an answer came.")]
+    #[error("Cancelled: the page stopped waiting before an answer came.")]
     Cancelled,
     #[error("No answer within the time limit of {limit_secs} s, so the page stopped waiting.")]
     TimedOut { limit_secs: u32 },
@@ -44,6 +44,16 @@ pub enum ApiError {
     NotAVideo { detail: String },
     #[error("A local file could not be prepared for sending: {detail}")]
     LocalFile { detail: String },
+    #[error("The connection broke while the video was arriving: {detail}.")]
+    AnswerBroken { detail: String },
+    #[error("The server named another site ({origin}) for this request; your key is only sent to the endpoint you chose, and without it that site answered {status}.")]
+    KeyWithheld { origin: String, status: u16 },
+    #[error("The server answered with a redirect; requests carrying your key do not follow redirects.")]
+    Redirected { url: String },
+    #[error("This job was submitted more than an hour ago; the provider keeps results for one hour, so it can no longer be fetched.")]
+    JobExpired,
+    #[error("Stopped following the job. The provider has no cancel: the run may still finish and be charged.")]
+    StoppedFollowing,
 }
 
 impl ApiError {
@@ -81,7 +91,12 @@ impl ApiError {
             | ApiError::TimedOut { .. }
             | ApiError::JobFailed { .. }
             | ApiError::LocalFile { .. }
+            | ApiError::AnswerBroken { .. }
+            | ApiError::Redirected { .. }
+            | ApiError::JobExpired
+            | ApiError::StoppedFollowing
             | ApiError::NotAVideo { .. } => return None,
+            ApiError::KeyWithheld { status, .. } => *status,
         })
     }
 
@@ -104,6 +119,11 @@ impl ApiError {
             ApiError::JobFailed { .. } => "job_failed",
             ApiError::NotAVideo { .. } => "not_a_video",
             ApiError::LocalFile { .. } => "local_file",
+            ApiError::AnswerBroken { .. } => "answer_broken",
+            ApiError::KeyWithheld { .. } => "key_withheld",
+            ApiError::Redirected { .. } => "redirected",
+            ApiError::JobExpired => "job_expired",
+            ApiError::StoppedFollowing => "stopped_following",
         }
     }
 
@@ -120,19 +140,26 @@ impl ApiError {
                 "Wait a minute (the free plan allows 5 runs a minute), then generate again.".into()
             }
             ApiError::ServerError { .. } => "Try again in a few minutes; the run may have been charged.".into(),
-            ApiError::BadGateway { .. } => "Try again shortly; the service is temporarily unavailable.".into(),
+            ApiError::BadGateway { .. } => "Try again shortly; the service is temporarily unavailable (the run may have been charged if it had started).".into(),
             ApiError::GatewayTimeout { .. } => "Try again; the run may have been charged, so check your credits first.".into(),
             ApiError::UnexpectedStatus { .. } => "Check the endpoint URL; if it is right, try again later.".into(),
             ApiError::Network { .. } => {
                 "Check your connection and the endpoint URL. Calling Segmind straight from a browser may be blocked (CORS): use a proxy.".into()
             }
-            ApiError::Cancelled => "Nothing else happened; generate again when ready.".into(),
+            ApiError::Cancelled => "If the request had already gone out, the model may still have run it (and charged it). Generate again when ready.".into(),
             ApiError::TimedOut { .. } => {
                 "Try again, or raise the time limit in the advanced settings; the run may have been charged.".into()
             }
             ApiError::JobFailed { .. } => "Check the inputs the reason names (a clear, real face; audible speech), then try again.".into(),
             ApiError::NotAVideo { .. } => "Try again; if it repeats, the endpoint is not answering with video.".into(),
             ApiError::LocalFile { .. } => "Choose the file again; nothing was sent or charged.".into(),
+            ApiError::AnswerBroken { .. } => {
+                "The run was made; check your connection. As a job (the default), a broken download is fetched again for free.".into()
+            }
+            ApiError::KeyWithheld { .. } => "Check the endpoint: a proxy must hand out its own URLs for jobs.".into(),
+            ApiError::Redirected { .. } => "Use the address the redirect points to as the endpoint, if you trust it.".into(),
+            ApiError::JobExpired => "Forget this job and generate again.".into(),
+            ApiError::StoppedFollowing => "Keep following it to get the video you may be paying for, or forget it.".into(),
         }
     }
 
@@ -154,6 +181,11 @@ impl ApiError {
             | ApiError::Cancelled
             | ApiError::TimedOut { .. }
             | ApiError::NotAVideo { .. }
+            | ApiError::AnswerBroken { .. }
+            | ApiError::KeyWithheld { .. }
+            | ApiError::Redirected { .. }
+            | ApiError::JobExpired
+            | ApiError::StoppedFollowing
             | ApiError::LocalFile { .. } => None,
         }
     }

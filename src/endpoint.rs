@@ -203,6 +203,56 @@ impl Endpoint {
     pub fn base_url(&self) -> &str {
         &self.base_url
     }
+
+    /// The origins this endpoint's key may be sent to: for Segmind, the
+    /// provider's API and upload hosts (named once, above); for a proxy or
+    /// the stand-in, the origin of its base URL and nothing else.
+    pub fn key_origins(&self) -> Vec<String> {
+        let urls: &[&str] = match self.kind {
+            EndpointKind::Segmind => &[SEGMIND_BASE_URL, SEGMIND_UPLOAD_URL],
+            EndpointKind::Proxy | EndpointKind::StandIn => &[self.base_url.as_str()],
+        };
+        urls.iter().filter_map(|u| web_url::origin_of(u)).collect()
+    }
+
+    /// The key to send with a request to `url`: only when `url` is on one of
+    /// [`Endpoint::key_origins`]. Server-named URLs (a job's status, its
+    /// result, a video link) on any other origin get no key.
+    pub fn key_for(&self, url: &str) -> Option<&str> {
+        let key = self.api_key.as_deref()?;
+        let origin = web_url::origin_of(url)?;
+        self.key_origins().contains(&origin).then_some(key)
+    }
+
+    /// What a saved job keeps of its endpoint (never the key).
+    pub fn for_job(&self) -> JobEndpoint {
+        JobEndpoint { kind: self.kind, base_url: self.base_url.clone() }
+    }
+}
+
+/// Where a job was submitted, kept with its ticket so that picking it up
+/// later asks the same server, whatever the form shows by then.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct JobEndpoint {
+    pub kind: EndpointKind,
+    pub base_url: String,
+}
+
+impl JobEndpoint {
+    pub fn from_doc(doc: &JsonDoc) -> Option<JobEndpoint> {
+        let kind = doc.get("kind").and_then(|k| k.as_str()).and_then(|k| EndpointKind::parse(&k))?;
+        let base_url = doc.get("base_url").and_then(|b| b.as_str()).filter(|b| !b.is_empty())?;
+        Some(JobEndpoint { kind, base_url })
+    }
+
+    /// Where the job is followed, for messages.
+    pub fn describe(&self) -> String {
+        match self.kind {
+            EndpointKind::Segmind => "the Segmind API".into(),
+            EndpointKind::Proxy => format!("the proxy at {}", self.base_url),
+            EndpointKind::StandIn => format!("the local stand-in at {}", self.base_url),
+        }
+    }
 }
 
 impl EndpointSettings {
@@ -216,6 +266,32 @@ impl EndpointSettings {
             proxy_url: text("proxy_url").unwrap_or_default(),
             ..EndpointSettings::default()
         }
+    }
+
+    /// The endpoint a saved job runs on, with the key typed for that same
+    /// place: the Segmind key for Segmind; a proxy's or the stand-in's key
+    /// only while the form still names the same origin for it (otherwise
+    /// none is sent). The form's current choice of endpoint plays no part.
+    pub fn resolve_job(&self, job: &JobEndpoint, page_origin: &str) -> Result<Endpoint, EndpointError> {
+        let same_kind = EndpointSettings { kind: job.kind, ..self.clone() };
+        let current = same_kind.resolve(page_origin);
+        let key = match job.kind {
+            EndpointKind::Segmind => Some(current?.api_key.unwrap_or_default()),
+            EndpointKind::Proxy | EndpointKind::StandIn => {
+                let job_origin = web_url::origin_of(&job.base_url);
+                current.ok().filter(|e| job_origin.is_some() && web_url::origin_of(&e.base_url) == job_origin).and_then(|e| e.api_key)
+            }
+        };
+        let what = match job.kind {
+            EndpointKind::Segmind => "Segmind",
+            EndpointKind::Proxy => "proxy",
+            EndpointKind::StandIn => "stand-in",
+        };
+        let base_url = match job.kind {
+            EndpointKind::Segmind => parse_base(SEGMIND_BASE_URL, what)?,
+            _ => parse_base(&job.base_url, what)?,
+        };
+        Ok(Endpoint { kind: job.kind, base_url, api_key: key.filter(|k| !k.is_empty()) })
     }
 
     /// Checks the settings for the chosen route. `page_origin` is where the
@@ -351,6 +427,49 @@ mod tests {
         assert_eq!(s.text(SettingText::StandInKey), STAND_IN_DEFAULT_KEY);
         assert!(SettingText::ProxyKey.is_secret() && !SettingText::ProxyUrl.is_secret());
         assert_eq!(SettingText::StandInUrl.kind(), EndpointKind::StandIn);
+    }
+
+    #[test]
+    fn keys_go_only_to_the_endpoints_own_origins() {
+        let mut s = settings(EndpointKind::Segmind);
+        s.segmind_key = "sg_key".into();
+        let segmind = s.resolve("").expect("ok");
+        assert_eq!(segmind.key_for("https://api.segmind.com/v2/requests/1/status"), Some("sg_key"));
+        assert_eq!(segmind.key_for("https://workflows-api.segmind.com/upload-asset"), Some("sg_key"));
+        for elsewhere in ["https://evil.example/v2/requests/1", "http://api.segmind.com/v2/x", "https://api.segmind.com.evil.example/",
+            "https://api.segmind.com:8443/", "https://cdn.segmind.com/v.mp4", "data:text/plain,x", "not a url"] {
+            assert_eq!(segmind.key_for(elsewhere), None, "{elsewhere}");
+        }
+        let mut p = settings(EndpointKind::Proxy);
+        p.proxy_url = "https://proxy.example/api".into();
+        p.proxy_key = "tok".into();
+        let proxy = p.resolve("").expect("ok");
+        assert_eq!(proxy.key_for("https://proxy.example/other/path"), Some("tok"));
+        assert_eq!(proxy.key_for("https://api.segmind.com/v1/sadtalker"), None);
+        assert_eq!(proxy.key_for("http://proxy.example/api"), None, "another scheme is another origin");
+    }
+
+    #[test]
+    fn a_saved_job_runs_where_it_was_sent_whatever_the_form_shows_now() {
+        let mut s = settings(EndpointKind::Proxy);
+        s.proxy_url = "https://proxy.example".into();
+        s.proxy_key = "proxy-token".into();
+        s.segmind_key = "sg_real_key".into();
+        let job = s.resolve("").expect("ok").for_job();
+        s.kind = EndpointKind::Segmind; // the person switched to Segmind since
+        let endpoint = s.resolve_job(&job, "").expect("ok");
+        assert_eq!((endpoint.kind, endpoint.base_url()), (EndpointKind::Proxy, "https://proxy.example/"));
+        assert_eq!(endpoint.api_key(), Some("proxy-token"), "never the Segmind key");
+        s.proxy_url = "https://other-proxy.example".into();
+        assert_eq!(s.resolve_job(&job, "").expect("ok").api_key(), None, "the proxy key is not sent to a proxy it was not typed for");
+
+        let segmind_job = JobEndpoint { kind: EndpointKind::Segmind, base_url: SEGMIND_BASE_URL.into() };
+        s.segmind_key.clear();
+        assert_eq!(s.resolve_job(&segmind_job, "").unwrap_err(), EndpointError::MissingKey, "asks for the key");
+        s.segmind_key = "sg_k".into();
+        assert_eq!(s.resolve_job(&segmind_job, "").expect("ok").api_key(), Some("sg_k"));
+        let doc = JsonDoc::parse(&serde_json::to_string(&job).expect("json")).expect("json");
+        assert_eq!(JobEndpoint::from_doc(&doc), Some(job));
     }
 
     #[test]

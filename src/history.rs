@@ -20,6 +20,8 @@ pub enum HistoryError {
     Full,
     #[error("Keeping the video in the history failed ({0}); download it to keep it.")]
     Failed(String),
+    #[error("Another tab of this page holds the history open with an older version, so this video was not kept: close the other tabs of this page, and download the video to keep it.")]
+    Blocked,
 }
 
 /// One kept video.
@@ -99,7 +101,28 @@ impl History {
             }
         });
         request.set_onupgradeneeded(Some(on_upgrade.unchecked_ref()));
-        let db = settle(&request).await?;
+        // An older connection in another tab that does not close turns the
+        // upgrade into `blocked`, which would otherwise wait for ever.
+        let blocked = js_sys::Promise::new(&mut |_, reject| request.set_onblocked(Some(&reject)));
+        let opened = js_sys::Promise::new(&mut |resolve, reject| {
+            request.set_onsuccess(Some(&resolve));
+            request.set_onerror(Some(&reject));
+        });
+        let db = match JsFuture::from(js_sys::Promise::race(&js_sys::Array::of2(&opened, &blocked))).await {
+            Ok(_) => request.result().map_err(|e| failed(&e))?,
+            Err(event) if Reflect::get(&event, &JsValue::from_str("type")).ok().and_then(|t| t.as_string()).as_deref() == Some("blocked") => {
+                // If the other tab lets go later, close what then opens.
+                let late = request.clone();
+                let close_late = wasm_bindgen::closure::Closure::once_into_js(move |_: web_sys::Event| {
+                    if let Ok(db) = late.result().and_then(|r| r.dyn_into::<IdbDatabase>()) {
+                        db.close();
+                    }
+                });
+                request.set_onsuccess(Some(close_late.unchecked_ref()));
+                return Err(HistoryError::Blocked);
+            }
+            Err(_) => return Err(request.error().ok().flatten().map_or(HistoryError::Failed("unknown error".into()), |e| failed(&e))),
+        };
         db.dyn_into::<IdbDatabase>().map_err(|_| HistoryError::Unavailable("the database did not open".into()))
     }
 

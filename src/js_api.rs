@@ -56,16 +56,41 @@ export interface ValidationResult {
 
 /** Where a generate() call is. */
 export interface ProgressEvent {
-  stage: "uploading" | "waiting" | "submitted" | "queued" | "processing" | "receiving" | "retrying";
+  stage: "uploading" | "waiting" | "submitted" | "queued" | "processing" | "receiving" | "retrying" | "trouble";
   /** The stage in words. */
   message: string;
   /** The job's id, for "submitted" (async mode). */
   requestId?: string;
+  /** For "submitted": everything resume() needs to follow the job later (keep it; it holds no key). */
+  ticket?: JobTicket;
   /** For "receiving". */
   receivedBytes?: number;
   totalBytes?: number;
-  /** For "retrying": seconds until the automatic retry. */
+  /** For "retrying" (a 429: the run was not started) and "trouble" (a job's status read failed;
+   *  it is followed on): seconds until the next try. */
   retryInSeconds?: number;
+}
+
+/** A submitted job (async mode), as reported in the "submitted" progress event. No key is in it. */
+export interface JobTicket {
+  requestId: string;
+  statusUrl: string;
+  responseUrl: string;
+  /** Where it was submitted; resume() follows it there and nowhere else. */
+  endpoint: { kind: "segmind" | "proxy" | "stand_in"; baseUrl: string };
+  /** When it was submitted (ms since 1970); results expire an hour later. */
+  submittedAt: number;
+  /** Whether the video was asked for as base64. */
+  base64: boolean;
+}
+
+export interface ResumeOptions {
+  /** The key for the ticket's endpoint, if it needs one; sent only to that endpoint's origin. */
+  apiKey?: string;
+  /** Stops following (the job itself goes on: the provider has no cancel); rejects with kind "stopped_following". */
+  signal?: AbortSignal;
+  timeoutSeconds?: number;
+  onProgress?: (event: ProgressEvent) => void;
 }
 
 export interface GenerateOptions {
@@ -87,7 +112,8 @@ export interface GenerateOptions {
 export type ErrorKind =
   | "invalid_request" | "invalid_options" | "unauthorized" | "forbidden" | "not_found"
   | "insufficient_credits" | "rate_limited" | "server_error" | "bad_gateway" | "gateway_timeout"
-  | "unexpected_status" | "network" | "cancelled" | "timeout" | "job_failed" | "not_a_video" | "local_file";
+  | "unexpected_status" | "network" | "cancelled" | "timeout" | "job_failed" | "not_a_video" | "local_file"
+  | "answer_broken" | "key_withheld" | "redirected" | "job_expired" | "stopped_following";
 
 /** What generate() rejects with. */
 export interface StudioError extends Error {
@@ -124,8 +150,12 @@ export interface MountOptions {
 
 /** Checks a request; never throws. */
 export function validate(request: SadTalkerRequest): ValidationResult;
-/** Makes the video; resolves with it as a Blob (video/mp4). */
+/** Makes the video; resolves with it as a Blob (video/mp4). A run is never sent twice by itself:
+ *  only a 429 (the run was not started) is retried. In async mode, keep the "submitted" event's ticket. */
 export function generate(request: SadTalkerRequest, options: GenerateOptions): Promise<Blob>;
+/** Follows a submitted job (from generate()'s "submitted" event) to its video, e.g. after a reload.
+ *  Status reads are free and retried through trouble until the job ends or expires. */
+export function resume(ticket: JobTicket, options?: ResumeOptions): Promise<Blob>;
 /** The request as code to run elsewhere; the key is a placeholder. */
 export function toCode(request: SadTalkerRequest, language: "curl" | "python" | "js", options?: CodeOptions): string;
 /** The whole studio inside `element` (in its own shadow root, so styles don't leak either way). */
@@ -239,6 +269,7 @@ fn progress_js(progress: &Progress) -> JsValue {
         Progress::Processing => "processing",
         Progress::Receiving { .. } => "receiving",
         Progress::RetryingIn { .. } => "retrying",
+        Progress::Trouble { .. } => "trouble",
     };
     let mut fields: Vec<(&str, JsValue)> = vec![("stage", stage.into()), ("message", progress.describe().into())];
     match progress {
@@ -249,7 +280,7 @@ fn progress_js(progress: &Progress) -> JsValue {
                 fields.push(("totalBytes", (*total).into()));
             }
         }
-        Progress::RetryingIn { secs_left, .. } => fields.push(("retryInSeconds", (*secs_left).into())),
+        Progress::RetryingIn { secs_left, .. } | Progress::Trouble { secs_left, .. } => fields.push(("retryInSeconds", (*secs_left).into())),
         _ => {}
     }
     for (key, value) in fields {
@@ -258,30 +289,122 @@ fn progress_js(progress: &Progress) -> JsValue {
     event.into()
 }
 
+/// A job's ticket as the JS API hands it out (camelCase, no key).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TicketJs<'a> {
+    request_id: &'a str,
+    status_url: &'a str,
+    response_url: &'a str,
+    endpoint: EndpointJs<'a>,
+    submitted_at: f64,
+    base64: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EndpointJs<'a> {
+    kind: &'static str,
+    base_url: &'a str,
+}
+
+/// The options every call that runs shares: abort signal (with its time
+/// limit) and the progress callback.
+struct CallOptions {
+    signal: AbortSignal,
+    timeout_secs: u32,
+    on_progress: Option<Function>,
+}
+
+fn call_options(options: &JsValue) -> Result<CallOptions, JsValue> {
+    let timeout_secs = Reflect::get(options, &"timeoutSeconds".into()).ok().and_then(|t| t.as_f64()).map_or(600, |t| t.clamp(1.0, 86_400.0) as u32);
+    let user_signal = Reflect::get(options, &"signal".into()).ok().and_then(|s| s.dyn_into::<AbortSignal>().ok());
+    let never = web_sys::AbortController::new().map_err(|_| JsValue::from_str("AbortController is missing"))?;
+    let signal = transport::signal_with_timeout(user_signal.as_ref().unwrap_or(&never.signal()), timeout_secs);
+    let on_progress = Reflect::get(options, &"onProgress".into()).ok().and_then(|f| f.dyn_into::<Function>().ok());
+    Ok(CallOptions { signal, timeout_secs, on_progress })
+}
+
+impl CallOptions {
+    fn report(&self, event: &JsValue) {
+        if let Some(callback) = &self.on_progress {
+            let _ = callback.call1(&JsValue::NULL, event);
+        }
+    }
+}
+
 #[wasm_bindgen(skip_typescript)]
 pub async fn generate(request: JsValue, options: JsValue) -> Result<Blob, JsValue> {
     let request = checked(request).map_err(|errors| {
         studio_error("invalid_request", "The request has invalid fields.", None, "Fix the fields listed in fieldErrors.", None, &errors)
     })?;
     let endpoint = endpoint_of(&options)?;
-    let timeout_secs = Reflect::get(&options, &"timeoutSeconds".into()).ok().and_then(|t| t.as_f64()).map_or(600, |t| t.clamp(1.0, 86_400.0) as u32);
-    let user_signal = Reflect::get(&options, &"signal".into()).ok().and_then(|s| s.dyn_into::<AbortSignal>().ok());
-    let never = web_sys::AbortController::new().map_err(|_| JsValue::from_str("AbortController is missing"))?;
-    let signal = transport::signal_with_timeout(user_signal.as_ref().unwrap_or(&never.signal()), timeout_secs);
-    let on_progress_fn = Reflect::get(&options, &"onProgress".into()).ok().and_then(|f| f.dyn_into::<Function>().ok());
-    let on_progress = move |progress: Progress| {
-        if let Some(callback) = &on_progress_fn {
-            let _ = callback.call1(&JsValue::NULL, &progress_js(&progress));
+    let call = call_options(&options)?;
+    let submitted_at = js_sys::Date::now();
+    let job_endpoint = endpoint.for_job();
+    let on_progress = |progress: Progress| {
+        let event = progress_js(&progress);
+        if let Progress::Submitted(ticket) = &progress {
+            let ticket = TicketJs {
+                request_id: &ticket.request_id,
+                status_url: &ticket.status_url,
+                response_url: &ticket.response_url,
+                endpoint: EndpointJs { kind: job_endpoint.kind.as_str(), base_url: &job_endpoint.base_url },
+                submitted_at,
+                base64: request.base64,
+            };
+            let _ = Reflect::set(&event, &"ticket".into(), &to_js(&ticket));
         }
+        call.report(&event);
     };
-    let run = Run { signal: Some(&signal), timeout_secs: Some(timeout_secs), on_progress: &on_progress };
-    let is_async = option_text(&options, "mode").as_deref() == Some("async");
-    let video = if is_async {
-        transport::generate_job(&endpoint, &request, &run).await
+    let run = Run { signal: Some(&call.signal), timeout_secs: Some(call.timeout_secs), on_progress: &on_progress };
+    let inline = transport::Inline::default();
+    let video = if option_text(&options, "mode").as_deref() == Some("async") {
+        transport::generate_job(&endpoint, &request, &inline, &run).await
     } else {
-        transport::generate(&endpoint, &request, &run).await
+        transport::generate(&endpoint, &request, &inline, &run).await
     };
     video.map(|v| v.blob).map_err(|e| api_error_js(&e))
+}
+
+#[wasm_bindgen(skip_typescript)]
+pub async fn resume(ticket: JsValue, options: JsValue) -> Result<Blob, JsValue> {
+    let bad_ticket = || studio_error("invalid_options", "The ticket is not one generate() reported.", None, "Pass the ticket of a \"submitted\" progress event.", None, &[]);
+    let text = |v: &JsValue, k: &str| Reflect::get(v, &k.into()).ok().and_then(|x| x.as_string()).filter(|x| !x.is_empty());
+    let job_ticket = crate::answer::JobTicket {
+        request_id: text(&ticket, "requestId").ok_or_else(bad_ticket)?,
+        status_url: text(&ticket, "statusUrl").ok_or_else(bad_ticket)?,
+        response_url: text(&ticket, "responseUrl").ok_or_else(bad_ticket)?,
+    };
+    let endpoint_js = Reflect::get(&ticket, &"endpoint".into()).map_err(|_| bad_ticket())?;
+    let job_endpoint = crate::endpoint::JobEndpoint {
+        kind: text(&endpoint_js, "kind").and_then(|k| EndpointKind::parse(&k)).ok_or_else(bad_ticket)?,
+        base_url: text(&endpoint_js, "baseUrl").ok_or_else(bad_ticket)?,
+    };
+    let submitted_at = Reflect::get(&ticket, &"submittedAt".into()).ok().and_then(|t| t.as_f64()).ok_or_else(bad_ticket)?;
+    let base64 = Reflect::get(&ticket, &"base64".into()).ok().and_then(|b| b.as_bool()).unwrap_or(false);
+    let options = if options.is_object() { options } else { Object::new().into() };
+    // The key is used for the ticket's own endpoint, and only at its origin.
+    let key = option_text(&options, "apiKey").unwrap_or_default();
+    let settings = EndpointSettings {
+        kind: job_endpoint.kind,
+        proxy_url: job_endpoint.base_url.clone(),
+        stand_in_url: job_endpoint.base_url.clone(),
+        segmind_key: key.clone(),
+        proxy_key: key.clone(),
+        stand_in_key: key,
+    };
+    let endpoint = settings
+        .resolve_job(&job_endpoint, "")
+        .map_err(|e| studio_error("invalid_options", &e.to_string(), None, "Pass the key the ticket's endpoint needs.", None, &[]))?;
+    let call = call_options(&options)?;
+    let on_progress = |progress: Progress| call.report(&progress_js(&progress));
+    let run = Run { signal: Some(&call.signal), timeout_secs: Some(call.timeout_secs), on_progress: &on_progress };
+    match transport::follow_job(&endpoint, &job_ticket, base64, submitted_at, &run).await {
+        Ok(video) => Ok(video.blob),
+        Err(ApiError::Cancelled) => Err(api_error_js(&ApiError::StoppedFollowing)),
+        Err(error) => Err(api_error_js(&error)),
+    }
 }
 
 #[wasm_bindgen(js_name = toCode, skip_typescript)]

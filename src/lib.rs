@@ -5,6 +5,7 @@
 //! [`components`].
 
 pub mod answer;
+pub mod bounded;
 pub mod api_error;
 pub mod capture;
 pub mod components;
@@ -16,9 +17,9 @@ pub mod js_api;
 pub mod json_doc;
 pub mod local_media;
 pub mod media;
+pub mod money;
 pub mod object_url;
 pub mod request;
-pub mod retry;
 pub mod run_settings;
 pub mod saved_form;
 pub mod session;

@@ -236,6 +236,10 @@ pub enum FieldError {
     MalformedUrl { field: Field, reason: String },
     #[error("{field} is not a usable data: URI: it needs a type and content, like data:<type>;base64,<data>.")]
     MalformedDataUri { field: Field },
+    #[error("{field} must be {expected}, but this data: URI says it holds \"{given}\".")]
+    DataUriType { field: Field, expected: &'static str, given: String },
+    #[error("{field}: the data: URI's content must be base64 (data:<type>;base64,…) and decode cleanly; this one does not ({reason}).")]
+    DataUriBase64 { field: Field, reason: &'static str },
     #[error("Pose style must be a whole number from 0 to 45; \"{given}\" is not.")]
     PoseStyle { given: String },
     #[error("Expression scale must be a number from 1 to 3; \"{given}\" is not.")]
@@ -261,6 +265,8 @@ impl FieldError {
             | FieldError::UnsupportedScheme { field, .. }
             | FieldError::MalformedUrl { field, .. }
             | FieldError::MalformedDataUri { field }
+            | FieldError::DataUriType { field, .. }
+            | FieldError::DataUriBase64 { field, .. }
             | FieldError::NotPublic(field)
             | FieldError::WrongType { field, .. }
             | FieldError::LocalFile { field, .. } => *field,
@@ -400,7 +406,7 @@ pub fn not_public_inputs(request: &SadTalkerRequest) -> Vec<FieldError> {
 }
 
 /// A URI the API can fetch: http(s) with a host, or a data: URI with content.
-fn check_uri(field: Field, raw: &str) -> Result<String, FieldError> {
+pub fn check_uri(field: Field, raw: &str) -> Result<String, FieldError> {
     let text = raw.trim();
     if text.is_empty() {
         return Err(FieldError::MissingUri(field));
@@ -415,15 +421,52 @@ fn check_uri(field: Field, raw: &str) -> Result<String, FieldError> {
     Ok(parsed.href)
 }
 
-/// `data:<type>[;params],<content>` with a non-empty type and content.
+/// `data:<type>;base64,<content>`: a type that suits the field (an image for
+/// the portrait, audio for the voice) and base64 that decodes. The bytes'
+/// own checks (decodes as an image, length, silence…) follow in the page,
+/// which treats a data: input like a chosen file.
 fn check_data_uri(field: Field, text: &str) -> Result<(), FieldError> {
+    // The page's own placeholders for checked local files.
+    if text == LOCAL_IMAGE_MARKER || text == LOCAL_AUDIO_MARKER {
+        return Ok(());
+    }
     let rest = &text[5..];
     let (header, content) = rest.split_once(',').ok_or(FieldError::MalformedDataUri { field })?;
-    let mime = header.split(';').next().unwrap_or_default();
+    let mut params = header.split(';');
+    let mime = params.next().unwrap_or_default().trim().to_ascii_lowercase();
     if !mime.contains('/') || content.trim().is_empty() {
         return Err(FieldError::MalformedDataUri { field });
     }
-    Ok(())
+    let (family, expected) = match field {
+        Field::InputAudio => ("audio/", "audio (WAV or MP3)"),
+        _ => ("image/", "an image"),
+    };
+    if !mime.starts_with(family) {
+        return Err(FieldError::DataUriType { field, expected, given: mime });
+    }
+    if !params.any(|p| p.trim().eq_ignore_ascii_case("base64")) {
+        return Err(FieldError::DataUriBase64 { field, reason: "it is not marked ;base64" });
+    }
+    base64_problem(content).map_or(Ok(()), |reason| Err(FieldError::DataUriBase64 { field, reason }))
+}
+
+/// Why `content` is not standard base64 (whitespace allowed), if it is not.
+pub fn base64_problem(content: &str) -> Option<&'static str> {
+    let mut symbols = 0usize;
+    let mut padding = 0usize;
+    for byte in content.bytes() {
+        match byte {
+            b' ' | b'\n' | b'\r' | b'\t' => {}
+            b'=' => padding += 1,
+            _ if padding > 0 => return Some("padding in the middle"),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' => symbols += 1,
+            _ => return Some("characters that are not base64"),
+        }
+    }
+    if padding > 2 || (padding > 0 && (symbols + padding) % 4 != 0) || symbols % 4 == 1 {
+        return Some("its length is not that of base64");
+    }
+    (symbols == 0).then_some("it is empty")
 }
 
 /// A whole number given as text; "4" and "4.0" both count (a JSON number may arrive either way).
@@ -595,7 +638,7 @@ mod tests {
             "http://127.0.0.1:8787/samples/portrait.jpg",
             "https://example.com/a.png?x=1",
             "data:image/png;base64,iVBORw0KGgo=",
-            "DATA:audio/mpeg;base64,SUQz",
+            "DATA:IMAGE/JPEG;BASE64,/9j/4AAQ",
         ] {
             let draft = RequestDraft { input_image: ok.into(), ..valid_draft() };
             assert!(draft.validate().is_ok(), "{ok} should be accepted");
@@ -612,6 +655,13 @@ mod tests {
             ("data:,", "data: URI"),
             ("data:image/png;base64,", "data: URI"),
             ("data:image/png;base64", "data: URI"),
+            ("data:text/html,<script>alert(1)</script>", "must be an image"),
+            ("data:audio/mpeg;base64,SUQz", "must be an image"),
+            ("data:image/png;base64,!!!!", "not base64"),
+            ("data:image/png;base64,iVBORw0KG", "length"),
+            ("data:image/png;base64,iVB=ORw0", "padding"),
+            ("data:image/png,rawbytes", "not marked ;base64"),
+            ("data:image/svg+xml;base64,====", "length"),
         ];
         for (bad, expected) in cases {
             let draft = RequestDraft { input_image: bad.into(), ..valid_draft() };
@@ -622,6 +672,19 @@ mod tests {
             assert!(message.contains(expected), "{bad:?}: {message}");
             assert!(message.starts_with("Portrait"), "names its field: {message}");
         }
+    }
+
+    #[test]
+    fn a_data_voice_must_be_audio_in_base64() {
+        let with_audio = |uri: &str| errors_of(&RequestDraft { input_audio: uri.into(), ..valid_draft() });
+        let valid = |uri: &str| RequestDraft { input_audio: uri.into(), ..valid_draft() }.validate().is_ok();
+        assert!(valid("data:audio/wav;base64,UklGRg=="));
+        assert!(valid(LOCAL_AUDIO_MARKER), "the page's own placeholder");
+        let errors = with_audio("data:image/png;base64,iVBORw0KGgo=");
+        assert_eq!(errors[0].field(), Field::InputAudio);
+        assert!(errors[0].to_string().contains("must be audio"), "{}", errors[0]);
+        assert_eq!(base64_problem("aGVsbG8gdmlkZW8h"), None);
+        assert_eq!(base64_problem("aGVs\nbG8="), None, "line breaks are allowed");
     }
 
     #[test]

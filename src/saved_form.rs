@@ -9,7 +9,7 @@
 use serde::Serialize;
 
 use crate::answer::JobTicket;
-use crate::endpoint::{EndpointKind, EndpointSettings};
+use crate::endpoint::{EndpointSettings, JobEndpoint};
 use crate::json_doc::JsonDoc;
 use crate::request::RequestDraft;
 use crate::run_settings::RunSettings;
@@ -59,26 +59,43 @@ impl SavedKeys {
     }
 }
 
-/// A job that was running when the page went away.
+/// A job that was running when the page went away: everything needed to
+/// pick it up and keep its video, whatever the form shows by then (so it
+/// works for jobs made from local files too). Never a key.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PendingJob {
     pub ticket: JobTicket,
-    /// The form that made it (for the result's settings and file name).
+    /// Where it was submitted; it is followed there and nowhere else.
+    pub endpoint: JobEndpoint,
+    /// The form that made it (kept in the history with the video).
     pub draft: RequestDraft,
-    pub endpoint_kind: EndpointKind,
-    /// When it was sent, as milliseconds since 1970 (for the elapsed time).
+    /// The settings as sent, in one line, and the download name.
+    pub summary: String,
+    pub file_name: String,
+    /// Whether the video was asked for as base64.
+    pub base64: bool,
+    /// When it was sent, as milliseconds since 1970 (elapsed time, expiry).
     pub started_at_ms: f64,
 }
 
 impl PendingJob {
     pub fn from_json(text: &str) -> Option<PendingJob> {
         let doc = JsonDoc::parse(text).filter(JsonDoc::is_object)?;
+        let text_of = |key: &str| doc.get(key).and_then(|v| v.as_str()).unwrap_or_default();
         Some(PendingJob {
             ticket: JobTicket::from_doc(&doc.get("ticket")?)?,
-            draft: RequestDraft::from_doc(&doc.get("draft")?),
-            endpoint_kind: doc.get("endpoint_kind").and_then(|k| k.as_str()).and_then(|k| EndpointKind::parse(&k))?,
+            endpoint: JobEndpoint::from_doc(&doc.get("endpoint")?)?,
+            draft: doc.get("draft").map(|d| RequestDraft::from_doc(&d)).unwrap_or_default(),
+            summary: text_of("summary"),
+            file_name: Some(text_of("file_name")).filter(|n| !n.is_empty()).unwrap_or_else(|| "talking-head.mp4".into()),
+            base64: doc.get("base64").and_then(|b| b.as_bool()).unwrap_or(false),
             started_at_ms: doc.get("started_at_ms").and_then(|t| t.as_text()).and_then(|t| t.parse().ok()).unwrap_or(0.0),
         })
+    }
+
+    /// Seconds since it was submitted, at `now_ms`.
+    pub fn age_secs(&self, now_ms: f64) -> f64 {
+        ((now_ms - self.started_at_ms) / 1000.0).max(0.0)
     }
 }
 
@@ -102,15 +119,17 @@ impl Store {
         web_sys::window()?.local_storage().ok()??.get_item(&key).ok()?
     }
 
-    /// Best effort: private modes and full quotas refuse writes; the page still works.
-    fn set(&self, what: &str, value: Option<&str>) {
+    /// Best effort: private modes and full quotas refuse writes; the page
+    /// still works. Whether the value is now what is stored.
+    fn set(&self, what: &str, value: Option<&str>) -> bool {
         let (Some(key), Some(Ok(Some(storage)))) = (self.storage_key(what), web_sys::window().map(|w| w.local_storage())) else {
-            return;
+            return false;
         };
         let _ = match value {
             Some(value) => storage.set_item(&key, value),
             None => storage.remove_item(&key),
         };
+        storage.get_item(&key).ok().flatten().as_deref() == value
     }
 
     pub fn load_form(&self) -> Option<SavedForm> {
@@ -118,7 +137,7 @@ impl Store {
     }
 
     pub fn save_form(&self, form: &SavedForm) {
-        self.set("form", Some(&form.to_json()));
+        let _ = self.set("form", Some(&form.to_json()));
     }
 
     pub fn load_keys(&self) -> Option<SavedKeys> {
@@ -128,7 +147,7 @@ impl Store {
     /// Keeps the keys when `remember` is on; otherwise makes sure none are kept.
     pub fn save_keys(&self, keys: &SavedKeys, remember: bool) {
         let text = remember.then(|| serde_json::to_string(keys).unwrap_or_default());
-        self.set("keys", text.as_deref());
+        let _ = self.set("keys", text.as_deref());
     }
 
     /// Whether a local file is kept for the input `field` (written at once,
@@ -139,16 +158,18 @@ impl Store {
     }
 
     pub fn mark_input_kept(&self, field: &str, kept: bool) {
-        self.set(&format!("input.{field}"), kept.then_some("kept"));
+        let _ = self.set(&format!("input.{field}"), kept.then_some("kept"));
     }
 
     pub fn load_job(&self) -> Option<PendingJob> {
         PendingJob::from_json(&self.get("job")?)
     }
 
-    pub fn save_job(&self, job: Option<&PendingJob>) {
+    /// Keeps (or forgets) the job; `true` only when it is really stored, so
+    /// the page never says "safe to reload" when it is not.
+    pub fn save_job(&self, job: Option<&PendingJob>) -> bool {
         let text = job.map(|j| serde_json::to_string(j).unwrap_or_default());
-        self.set("job", text.as_deref());
+        self.set("job", text.as_deref())
     }
 }
 
@@ -158,6 +179,7 @@ mod tests {
     // The same tests run in headless Chromium: `cargo test --target wasm32-unknown-unknown --lib`.
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+    use crate::endpoint::EndpointKind;
     use crate::run_settings::RunMode;
 
     #[test]
@@ -192,11 +214,19 @@ mod tests {
         assert_eq!(SavedKeys::from_json(&serde_json::to_string(&keys).expect("json")), Some(keys));
         let job = PendingJob {
             ticket: JobTicket { request_id: "r".into(), status_url: "http://a/s".into(), response_url: "http://a/r".into() },
+            endpoint: JobEndpoint { kind: EndpointKind::Proxy, base_url: "https://p.example/".into() },
             draft: RequestDraft { pose_style: "9".into(), ..RequestDraft::default() },
-            endpoint_kind: EndpointKind::Proxy,
+            summary: "pose_style 9".into(),
+            file_name: "talking-head_x.mp4".into(),
+            base64: true,
             started_at_ms: 1_764_000_000_000.0,
         };
-        assert_eq!(PendingJob::from_json(&serde_json::to_string(&job).expect("json")), Some(job));
+        let text = serde_json::to_string(&job).expect("json");
+        assert!(!text.contains("key"), "{text}");
+        assert_eq!(PendingJob::from_json(&text), Some(job.clone()));
+        assert_eq!(job.age_secs(1_764_000_090_000.0), 90.0);
+        let without_draft = text.replace("\"draft\"", "\"old_draft\"");
+        assert!(PendingJob::from_json(&without_draft).is_some(), "a job is never lost over its form");
     }
 
     #[test]

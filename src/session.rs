@@ -1,11 +1,13 @@
-//! One run from the page's point of view: send it the chosen way, remember a
-//! job while it runs (so a reload can pick it up), and keep the finished
-//! video in the history *before* it is shown.
+//! One run from the page's point of view: send it the chosen way, keep a
+//! job's ticket while it runs (so a reload can pick it up), keep the finished
+//! video in the history, and only then let go of the ticket
+//! ([`money::ticket_fate`]).
 
 use crate::api_error::ApiError;
 use crate::endpoint::Endpoint;
-use crate::local_media::{self, LocalMedia};
 use crate::history::{History, HistoryError, HistoryItem};
+use crate::local_media::{self, LocalMedia};
+use crate::money::{self, JobEnd, TicketFate};
 use crate::object_url::ObjectUrl;
 use crate::request::{RequestDraft, SadTalkerRequest};
 use crate::run_settings::{InputRoute, RunMode};
@@ -67,6 +69,9 @@ pub struct Finished {
     pub from_stand_in: bool,
     /// Why it is not in the history, when keeping it failed.
     pub not_kept: Option<HistoryError>,
+    /// The job's ticket is still stored (the video could not be kept), so a
+    /// reload fetches the video again.
+    pub ticket_kept: bool,
 }
 
 /// Today's date, YYYY-MM-DD, for file names.
@@ -74,17 +79,22 @@ fn today() -> String {
     String::from(js_sys::Date::new_0().to_iso_string()).chars().take(10).collect()
 }
 
-/// Keeps the video in the history, then makes it showable.
-async fn keep(video: Video, request: &SadTalkerRequest, draft: &RequestDraft, history: Option<&History>) -> Result<Finished, ApiError> {
-    let summary = request.summary();
-    let file_name = request.file_name(&today());
+/// What a run's result is kept and shown as.
+struct Labels<'a> {
+    summary: &'a str,
+    file_name: &'a str,
+    draft: &'a RequestDraft,
+}
+
+/// Keeps the video in the history (awaiting the write), then makes it showable.
+async fn keep(video: Video, labels: &Labels<'_>, history: Option<&History>) -> Result<Finished, ApiError> {
     let not_kept = match history {
         Some(history) => {
             let item = HistoryItem {
                 id: js_sys::Date::now(),
-                summary: summary.clone(),
-                file_name: file_name.clone(),
-                draft_json: serde_json::to_string(draft).unwrap_or_default(),
+                summary: labels.summary.to_string(),
+                file_name: labels.file_name.to_string(),
+                draft_json: serde_json::to_string(labels.draft).unwrap_or_default(),
                 blob: video.blob.clone(),
             };
             history.save(&item).await.err()
@@ -92,13 +102,15 @@ async fn keep(video: Video, request: &SadTalkerRequest, draft: &RequestDraft, hi
         None => None,
     };
     let url = ObjectUrl::new(&video.blob).ok_or(ApiError::NotAVideo { detail: "the browser could not hold it".into() })?;
-    Ok(Finished { url, summary, file_name, remaining_credits: video.remaining_credits, from_stand_in: video.from_stand_in, not_kept })
-}
-
-/// Whether a failed job is still worth picking up later (the page lost the
-/// network, not the job).
-fn keep_job_after(error: &ApiError) -> bool {
-    matches!(error, ApiError::Network { .. })
+    Ok(Finished {
+        url,
+        summary: labels.summary.to_string(),
+        file_name: labels.file_name.to_string(),
+        remaining_credits: video.remaining_credits,
+        from_stand_in: video.from_stand_in,
+        not_kept,
+        ticket_kept: false,
+    })
 }
 
 /// What to send and how.
@@ -116,33 +128,67 @@ pub struct Plan<'a> {
 pub async fn generate(plan: &Plan<'_>, store: &Store, history: Option<&History>, run: &Run<'_>) -> Result<Finished, ApiError> {
     let Plan { endpoint, request, draft, mode, locals, route } = *plan;
     let (sent, inline) = place_local_inputs(endpoint, request, locals, route, run).await?;
-    let video = match mode {
-        RunMode::OneShot => transport::generate_with(endpoint, &sent, &inline, run).await?,
-        RunMode::Job => {
-            let remember = |progress: Progress| {
-                if let Progress::Submitted(ticket) = &progress {
-                    let job = PendingJob { ticket: ticket.clone(), draft: draft.clone(), endpoint_kind: endpoint.kind, started_at_ms: js_sys::Date::now() };
-                    store.save_job(Some(&job));
-                }
-                (run.on_progress)(progress);
-            };
-            let job_run = Run { signal: run.signal, timeout_secs: run.timeout_secs, on_progress: &remember };
-            let outcome = transport::generate_job_with(endpoint, &sent, &inline, &job_run).await;
-            if !outcome.as_ref().err().is_some_and(keep_job_after) {
-                store.save_job(None);
-            }
-            outcome?
+    let summary = request.summary();
+    let file_name = request.file_name(&today());
+    match mode {
+        RunMode::OneShot => {
+            let video = transport::generate(endpoint, &sent, &inline, run).await?;
+            keep(video, &Labels { summary: &summary, file_name: &file_name, draft }, history).await
         }
-    };
-    keep(video, request, draft, history).await
+        RunMode::Job => {
+            let ticket = transport::submit_job(endpoint, &sent, &inline, run).await?;
+            let job = PendingJob {
+                ticket,
+                endpoint: endpoint.for_job(),
+                draft: draft.clone(),
+                summary,
+                file_name,
+                base64: request.base64,
+                started_at_ms: js_sys::Date::now(),
+            };
+            // Stored before the page says it was accepted: the run panel reads
+            // it back to decide whether to say "safe to reload".
+            store.save_job(Some(&job));
+            (run.on_progress)(Progress::Submitted(job.ticket.clone()));
+            follow(endpoint, &job, store, history, run).await
+        }
+    }
 }
 
-/// Picks up a job that was running when the page went away.
-pub async fn resume(endpoint: &Endpoint, job: &PendingJob, store: &Store, history: Option<&History>, run: &Run<'_>) -> Result<Finished, ApiError> {
-    let request = job.draft.validate().map_err(|_| ApiError::NotAVideo { detail: "the saved job's settings are unreadable".into() })?;
-    let outcome = transport::await_job(endpoint, &job.ticket, request.base64, run).await;
-    if !outcome.as_ref().err().is_some_and(keep_job_after) {
+/// Follows a stored job to its video and keeps it; the ticket goes only as
+/// [`money::ticket_fate`] says.
+async fn follow(endpoint: &Endpoint, job: &PendingJob, store: &Store, history: Option<&History>, run: &Run<'_>) -> Result<Finished, ApiError> {
+    let outcome = transport::follow_job(endpoint, &job.ticket, job.base64, job.started_at_ms, run).await;
+    let outcome = match outcome {
+        // The provider has no cancel: stopping the wait leaves the job running.
+        Err(ApiError::Cancelled) => Err(ApiError::StoppedFollowing),
+        other => other,
+    };
+    let finished = match outcome {
+        Ok(video) => keep(video, &Labels { summary: &job.summary, file_name: &job.file_name, draft: &job.draft }, history).await,
+        Err(error) => Err(error),
+    };
+    let end = match &finished {
+        Ok(f) if f.not_kept.is_none() => JobEnd::Stored,
+        Ok(_) => JobEnd::ShownNotStored,
+        Err(error) => JobEnd::Failed(error),
+    };
+    let ticket_kept = money::ticket_fate(end) == TicketFate::Keep;
+    if !ticket_kept {
         store.save_job(None);
     }
-    keep(outcome?, &request, &job.draft, history).await
+    finished.map(|f| Finished { ticket_kept, ..f })
+}
+
+/// Picks up a job that was running when the page went away (or that the
+/// person stopped following), on the endpoint it was sent to.
+pub async fn resume(endpoint: &Endpoint, job: &PendingJob, store: &Store, history: Option<&History>, run: &Run<'_>) -> Result<Finished, ApiError> {
+    follow(endpoint, job, store, history, run).await
+}
+
+/// The person chose to forget the job ([`JobEnd::Dropped`]).
+pub fn forget_job(store: &Store) {
+    if money::ticket_fate(JobEnd::Dropped) == TicketFate::Drop {
+        store.save_job(None);
+    }
 }

@@ -16,6 +16,9 @@ pub struct WebUrl {
     pub has_query_or_fragment: bool,
     /// The normalised form, as the browser would send it.
     pub href: String,
+    /// `scheme://host[:port]` (default ports left out), as the browser
+    /// compares origins; "null" for URLs without one (data:, blob:…).
+    pub origin: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -102,6 +105,11 @@ impl WebUrl {
     }
 }
 
+/// The origin of `text`, when it is an absolute URL that has one.
+pub fn origin_of(text: &str) -> Option<String> {
+    parse(text).ok().map(|u| u.origin).filter(|o| o != "null")
+}
+
 #[cfg(target_arch = "wasm32")]
 mod backend {
     use super::WebUrl;
@@ -115,6 +123,7 @@ mod backend {
             has_credentials: !url.username().is_empty() || !url.password().is_empty(),
             has_query_or_fragment: !url.search().is_empty() || !url.hash().is_empty() || url.href().contains('?'),
             href: url.href(),
+            origin: url.origin(),
         })
     }
 }
@@ -136,6 +145,7 @@ mod backend {
             has_credentials: !url.username().is_empty() || url.password().is_some(),
             has_query_or_fragment: url.query().is_some() || url.fragment().is_some(),
             href: url.to_string(),
+            origin: url.origin().ascii_serialization(),
         })
     }
 }
@@ -156,6 +166,9 @@ mod tests {
         let url = parse("http://[::1]:8787").expect("parses");
         assert_eq!((url.host.as_str(), url.href.as_str()), ("::1", "http://[::1]:8787/"));
         assert!(!url.has_credentials && !url.has_query_or_fragment);
+        assert_eq!(url.origin, "http://[::1]:8787");
+        assert_eq!(parse("HTTPS://API.segmind.com:443/v2/x?y").expect("parses").origin, "https://api.segmind.com");
+        assert_eq!(parse("data:text/plain,hi").expect("parses").origin, "null");
     }
 
     #[test]

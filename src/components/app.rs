@@ -110,6 +110,10 @@ pub fn App(#[prop(optional)] options: StudioOptions) -> impl IntoView {
         credits: RwSignal::new(None),
         history_version: RwSignal::new(0),
         store: StoredValue::new(store.clone()),
+        page_origin: StoredValue::new(options.page_origin.clone()),
+        job_kept: RwSignal::new(false),
+        job_version: RwSignal::new(0),
+        choice_seq: StoredValue::new([0, 0]),
         history: StoredValue::new(history),
         abort: StoredValue::new_local(None),
     };
@@ -126,9 +130,12 @@ pub fn App(#[prop(optional)] options: StudioOptions) -> impl IntoView {
     // Local files chosen before a reload come back (and are checked again).
     super::local_input::restore_local_inputs(studio);
 
-    // A job that was running when the page went away is picked up again.
+    // A job that was running when the page went away is picked up again, on
+    // the endpoint it was sent to (when its key is at hand and it can still
+    // deliver; otherwise the run panel says what is needed).
     if let Some(job) = studio.store.with_value(Store::load_job) {
-        if studio.resolved.with_untracked(|r| r.as_ref().is_ok_and(|e| e.kind == job.endpoint_kind)) {
+        let endpoint_ready = endpoint.with_untracked(|e| e.resolve_job(&job.endpoint, &options.page_origin).is_ok());
+        if endpoint_ready && crate::money::job_can_deliver(job.age_secs(js_sys::Date::now())) {
             start_run(studio, Start::Resume(Box::new(job)));
         }
     }

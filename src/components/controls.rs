@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use super::studio::{use_studio, Checked};
-use crate::request::{audio_name_warning, Field, RequestDraft};
+use crate::request::{audio_name_warning, check_uri, Field, RequestDraft};
 
 /// The message that belongs beside `field`, if any.
 pub fn field_message(checked: Checked, field: Field) -> impl Fn() -> Option<String> + Copy {
@@ -35,7 +35,16 @@ pub fn draft_text(field: Field, placeholder: &'static str, hint: &'static str) -
                 data-testid=field.json_name() placeholder=placeholder
                 aria-invalid=move || message().is_some().to_string()
                 prop:value=move || draft.with(|d| d.text(field).to_string())
-                on:input=move |ev| draft.update(|d| d.set_text(field, event_target_value(&ev))) />
+                on:input=move |ev| {
+                    let text = event_target_value(&ev);
+                    // A data: URI is bytes, not an address: checked like a file.
+                    if text.trim().get(..5).is_some_and(|p| p.eq_ignore_ascii_case("data:")) && check_uri(field, &text).is_ok() {
+                        draft.update(|d| d.set_text(field, String::new()));
+                        super::local_input::take_data_uri(studio, field, text.trim().to_string());
+                    } else {
+                        draft.update(|d| d.set_text(field, text));
+                    }
+                } />
             {super::local_input::local_input(field)}
             <p class="ths-warning" data-testid=format!("warning-{}", field.json_name())
                 hidden=move || field != Field::InputAudio || local.with(Option::is_some) || draft.with(|d| audio_name_warning(&d.input_audio).is_none())>

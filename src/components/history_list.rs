@@ -55,6 +55,7 @@ pub fn HistoryList() -> impl IntoView {
                     <button type="button" data-testid="history-play" on:click=move |_| studio.run.set(RunState::Succeeded(Finished {
                         url: play.url.clone(), summary: play.summary.clone(), file_name: play.file_name.clone(),
                         remaining_credits: None, from_stand_in: false, not_kept: None,
+                        ticket_kept: false,
                     }))>"Play"</button>
                     <a href=src download=row.file_name.clone() data-testid="history-download">"Download"</a>
                     <button type="button" data-testid="history-reuse" on:click=move |_| {

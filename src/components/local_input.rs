@@ -28,10 +28,28 @@ fn take(studio: Studio, field: Field, file: File) {
     take_blob(studio, field, file.clone().into(), file.name());
 }
 
+/// Starts a new choice for `field` (a file, a capture, a Clear); its number.
+fn new_choice(studio: Studio, field: Field) -> u32 {
+    let at = usize::from(field != Field::InputImage);
+    studio.choice_seq.try_update_value(|seq| {
+        seq[at] = seq[at].wrapping_add(1);
+        seq[at]
+    })
+    .unwrap_or_default()
+}
+
+/// Whether `choice` is still the latest for `field`: the last choice wins.
+fn is_latest(studio: Studio, field: Field, choice: u32) -> bool {
+    let at = usize::from(field != Field::InputImage);
+    studio.choice_seq.try_with_value(|seq| seq[at] == choice).unwrap_or(false)
+}
+
 /// As [`take`], for a capture (a camera frame or a recording). An accepted
-/// file is kept in this browser, so a reload doesn't lose it.
+/// file is kept in this browser, so a reload doesn't lose it. A check that
+/// ends after a newer choice or a Clear changes nothing.
 fn take_blob(studio: Studio, field: Field, file: Blob, name: String) {
     let slot = slot(studio, field);
+    let choice = new_choice(studio, field);
     slot.set(Some(LocalState::Checking(name.clone())));
     spawn_local(async move {
         let outcome = if field == Field::InputImage {
@@ -39,8 +57,15 @@ fn take_blob(studio: Studio, field: Field, file: Blob, name: String) {
         } else {
             local_media::load_audio(&file, &name).await
         };
+        if !is_latest(studio, field, choice) {
+            return;
+        }
         if let (Ok(_), Some(Some(history))) = (&outcome, studio.history.try_get_value()) {
-            if history.save_input(field.json_name(), &file, &name).await.is_ok() {
+            let saved = history.save_input(field.json_name(), &file, &name).await.is_ok();
+            if !is_latest(studio, field, choice) {
+                return; // cleared or replaced meanwhile: its own writes stand
+            }
+            if saved {
                 studio.store.with_value(|s| s.mark_input_kept(field.json_name(), true));
             }
         }
@@ -48,6 +73,29 @@ fn take_blob(studio: Studio, field: Field, file: Blob, name: String) {
             Ok(media) => LocalState::Ready(media),
             Err(problem) => LocalState::Refused(name, problem),
         }));
+    });
+}
+
+/// A `data:` URI typed or pasted as an input is checked like a chosen file
+/// (its bytes decoded by the browser): the same checks, the same messages,
+/// kept the same way. Its text leaves the URL box.
+pub fn take_data_uri(studio: Studio, field: Field, uri: String) {
+    let choice = new_choice(studio, field);
+    slot(studio, field).set(Some(LocalState::Checking("the data: URI".into())));
+    spawn_local(async move {
+        let blob = async {
+            let window = web_sys::window()?;
+            let response: web_sys::Response = wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(&uri)).await.ok()?.dyn_into().ok()?;
+            wasm_bindgen_futures::JsFuture::from(response.blob().ok()?).await.ok()?.dyn_into::<Blob>().ok()
+        }
+        .await;
+        if !is_latest(studio, field, choice) {
+            return;
+        }
+        match blob {
+            Some(blob) => take_blob(studio, field, blob, "data: URI".into()),
+            None => slot(studio, field).set(Some(LocalState::Refused("data: URI".into(), MediaProblem::Browser("the browser could not read this data: URI".into())))),
+        }
     });
 }
 
@@ -134,6 +182,7 @@ pub fn local_input(field: Field) -> impl IntoView {
             <span class="ths-hint">{if is_image { " or drop it here, or paste it" } else { " or drop it here" }}</span>
             <button type="button" data-testid=format!("{name}-clear") hidden=move || slot.with(Option::is_none)
                 on:click=move |_| {
+                    new_choice(studio, field); // Clear wins over a check still running
                     slot.set(None);
                     studio.store.with_value(|s| s.mark_input_kept(field.json_name(), false));
                     if let Some(Some(history)) = studio.history.try_get_value() {

@@ -11,7 +11,7 @@ use super::studio::{use_studio, LocalState, RunState, Studio};
 use crate::api_error::ApiError;
 use crate::endpoint::EndpointKind;
 use crate::estimate;
-use crate::retry;
+use crate::money::{self, SubmitDecision};
 use crate::run_settings::DEFAULT_TIMEOUT_SECS;
 use crate::saved_form::{PendingJob, Store};
 use crate::session::{self, Finished, LocalInputs};
@@ -24,7 +24,13 @@ pub enum Start {
 
 /// Starts a run (or picks up a saved job) and wires its outcome to the studio.
 pub fn start_run(studio: Studio, start: Start) {
-    let Ok(endpoint) = studio.resolved.get_untracked() else { return };
+    let page_origin = studio.page_origin.get_value();
+    // A saved job runs where it was sent, never where the form points now.
+    let resolved = match &start {
+        Start::New => studio.resolved.get_untracked(),
+        Start::Resume(job) => studio.endpoint.with_untracked(|e| e.resolve_job(&job.endpoint, &page_origin)),
+    };
+    let Ok(endpoint) = resolved else { return };
     let settings = studio.run_settings.get_untracked();
     let timeout_secs = settings.timeout().unwrap_or(DEFAULT_TIMEOUT_SECS);
     let new_request = match &start {
@@ -51,12 +57,16 @@ pub fn start_run(studio: Studio, start: Start) {
         Start::Resume(job) => Some(job.ticket.request_id.clone()),
         Start::New => None,
     });
+    studio.job_kept.set(matches!(start, Start::Resume(_)) && studio.store.with_value(Store::load_job).is_some());
     studio.run.set(RunState::Running { started_ms });
     spawn_local(async move {
-        let (progress, job_id) = (studio.progress, studio.job_id);
+        let (progress, job_id, job_kept, store_value) = (studio.progress, studio.job_id, studio.job_kept, studio.store);
         let on_progress = move |p: Progress| {
             if let Progress::Submitted(ticket) = &p {
                 let _ = job_id.try_set(Some(ticket.request_id.clone()));
+                // Read back: "safe to reload" only when the ticket is really stored.
+                let stored = store_value.try_with_value(|s| s.load_job().is_some_and(|j| j.ticket == *ticket)).unwrap_or(false);
+                let _ = job_kept.try_set(stored);
             }
             let _ = progress.try_set(Some(p));
         };
@@ -71,6 +81,7 @@ pub fn start_run(studio: Studio, start: Start) {
             (Start::New, None) => return,
         };
         let _ = studio.abort.try_set_value(None);
+        let _ = studio.job_version.try_update(|v| *v += 1);
         if let Ok(finished) = &outcome {
             let _ = studio.history_version.try_update(|v| *v += 1);
             if let Some(balance) = finished.remaining_credits.as_deref().and_then(|c| c.trim().parse::<f64>().ok()) {
@@ -82,6 +93,47 @@ pub fn start_run(studio: Studio, start: Start) {
             Err(error) => RunState::Failed(error),
         });
     });
+}
+
+/// The stored job, if any, with what stands in the way of picking it up.
+fn pending_job_view(studio: Studio) -> impl IntoView {
+    move || {
+        studio.run.track();
+        studio.job_version.track();
+        if studio.running() {
+            return None;
+        }
+        let job = studio.store.with_value(Store::load_job)?;
+        let page_origin = studio.page_origin.get_value();
+        let problem = studio.endpoint.with(|e| e.resolve_job(&job.endpoint, &page_origin).err().map(|e| e.to_string()));
+        let expired = !money::job_can_deliver(job.age_secs(js_sys::Date::now()));
+        let text = if expired {
+            format!("Job {} was submitted more than an hour ago; the provider keeps results for one hour, so it can no longer be fetched.", job.ticket.request_id)
+        } else {
+            format!("Job {} on {} may still be running (the provider has no cancel; it may finish and be charged).", job.ticket.request_id, job.endpoint.describe())
+        };
+        let resume_job = job.clone();
+        Some(view! {
+            <div class="ths-note" data-testid="pending-job">
+                <p>{text}</p>
+                {problem.clone().map(|p| view! { <p class="ths-warning" data-testid="pending-job-problem">"To pick it up: " {p}</p> })}
+                <button type="button" data-testid="resume-job" hidden=expired disabled=problem.is_some()
+                    on:click=move |_| start_run(studio, Start::Resume(Box::new(resume_job.clone())))>
+                    "Keep following it"
+                </button>
+                " "
+                <button type="button" data-testid="forget-job" on:click=move |_| {
+                    studio.store.with_value(session::forget_job);
+                    studio.job_version.update(|v| *v += 1);
+                    if matches!(studio.run.get_untracked(), RunState::Failed(_)) {
+                        studio.run.set(RunState::Idle);
+                    }
+                }>
+                    "Forget this job"
+                </button>
+            </div>
+        })
+    }
 }
 
 #[component]
@@ -121,7 +173,6 @@ pub fn RunPanel() -> impl IntoView {
             + usize::from(!timeout_ok());
         (problems > 0 && !studio.running()).then(|| format!("Fix the {problems} marked field(s) to generate."))
     };
-    let pending_job = move || (!studio.running()).then(|| studio.store.with_value(Store::load_job)).flatten();
 
     view! {
         <section class="ths-run" aria-live="polite">
@@ -134,17 +185,7 @@ pub fn RunPanel() -> impl IntoView {
             </div>
             <p class="ths-warning" data-testid="low-balance" hidden=move || low_balance().is_none()>{low_balance}</p>
             <p class="ths-blocked" data-testid="blocked" hidden=move || blocked_text().is_none()>{blocked_text}</p>
-            {move || {
-                run.track();
-                pending_job().map(|job| view! {
-                    <p class="ths-note" data-testid="pending-job">
-                        "A job started earlier (" {job.ticket.request_id.clone()} ") may still be running. "
-                        <button type="button" data-testid="resume-job" on:click=move |_| start_run(studio, Start::Resume(Box::new(job.clone())))>
-                            "Pick it up"
-                        </button>
-                    </p>
-                })
-            }}
+            {pending_job_view(studio)}
             {move || match run.get() {
                 RunState::Idle => ().into_any(),
                 RunState::Running { started_ms } => {
@@ -156,9 +197,15 @@ pub fn RunPanel() -> impl IntoView {
                             <span class="ths-stage" data-testid="stage">
                                 {move || studio.progress.with(|p| p.as_ref().map_or_else(|| "Starting…".to_string(), Progress::describe))}
                             </span>
-                            <button type="button" class="ths-cancel" data-testid="cancel" on:click=move |_| studio.cancel()>"Cancel"</button>
+                            <button type="button" class="ths-cancel" data-testid="cancel" on:click=move |_| studio.cancel()>
+                                {move || if studio.job_id.with(Option::is_some) { "Stop following" } else { "Cancel" }}
+                            </button>
                             <span class="ths-hint" data-testid="job-id" hidden=move || studio.job_id.with(Option::is_none)>
-                                {move || studio.job_id.get().map(|id| format!("Job {id}: safe to reload or close this tab, the page picks it up again."))}
+                                {move || studio.job_id.get().map(|id| if studio.job_kept.get() {
+                                    format!("Job {id}: safe to reload or close this tab, the page picks it up again.")
+                                } else {
+                                    format!("Job {id}: this page could not store the job, so keep this tab open until the video arrives.")
+                                })}
                             </span>
                         </div>
                     }
@@ -179,6 +226,9 @@ fn result_video(finished: Finished) -> impl IntoView {
             <p class="ths-settings-used" data-testid="result-settings">{finished.summary}</p>
             <a class="ths-download" data-testid="download" href=src download=finished.file_name>"Download video"</a>
             {finished.not_kept.map(|e| view! { <p class="ths-warning" data-testid="not-kept">{e.to_string()}</p> })}
+            {finished.ticket_kept.then(|| view! {
+                <p class="ths-note" data-testid="ticket-kept">"The job is still saved, so reloading this page fetches the video again (free, within an hour of the run)."</p>
+            })}
             {finished.from_stand_in.then(|| view! {
                 <p class="ths-note">"Made by the local stand-in: your portrait and voice joined into a video, not animated."</p>
             })}
@@ -188,7 +238,12 @@ fn result_video(finished: Finished) -> impl IntoView {
 }
 
 fn failure_message(studio: Studio, error: ApiError) -> impl IntoView {
-    let retry = retry::manual_retry(&error);
+    // While a job's ticket is kept, the way on is following it, never a new paid run.
+    let job_pending = studio.store.with_value(Store::load_job).is_some();
+    let charge = match money::after_submit_failure(&error, money::RATE_LIMIT_RETRIES) {
+        SubmitDecision::Offer(charge) if !job_pending => Some(charge),
+        _ => None,
+    };
     view! {
         <div class="ths-failure" role="alert" data-testid="failure" data-kind=error.kind()>
             <p class="ths-failure-title" data-testid="failure-title">{error.to_string()}</p>
@@ -196,11 +251,9 @@ fn failure_message(studio: Studio, error: ApiError) -> impl IntoView {
                 <p class="ths-server-message">"The server said: " <q data-testid="server-message">{m.to_string()}</q></p>
             })}
             <p class="ths-next-step" data-testid="next-step">{error.next_step()}</p>
-            {retry.map(|may_be_charged| view! {
+            {charge.map(|charge| view! {
                 <p>
-                    {may_be_charged.then(|| view! {
-                        <span class="ths-warning" data-testid="charged-warning">"This run may have been charged. "</span>
-                    })}
+                    {charge.warning().map(|w| view! { <span class="ths-warning" data-testid="charged-warning">{w} " "</span> })}
                     <button type="button" data-testid="retry" on:click=move |_| start_run(studio, Start::New)>"Try again"</button>
                 </p>
             })}

@@ -58,6 +58,15 @@ pub struct Studio {
     /// Bumped when the history changes, so its list reloads.
     pub history_version: RwSignal<u32>,
     pub store: StoredValue<Store>,
+    /// Where the page came from (the stand-in's default address).
+    pub page_origin: StoredValue<String>,
+    /// Whether the running job's ticket is stored (only then is a reload safe).
+    pub job_kept: RwSignal<bool>,
+    /// The latest choice (file, capture, Clear) per input, portrait then
+    /// voice: a check that finishes for an older choice is dropped.
+    pub choice_seq: StoredValue<[u32; 2]>,
+    /// Bumped when the stored job changes (picked up, forgotten).
+    pub job_version: RwSignal<u32>,
     pub history: StoredValue<Option<History>>,
     pub abort: StoredValue<Option<AbortController>, LocalStorage>,
 }

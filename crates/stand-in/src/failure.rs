@@ -21,6 +21,9 @@ pub enum BodyKind {
     /// The real video made big (benchmarks): a `free` box of `pad_mb` MB appended,
     /// which keeps it a valid, playable MP4.
     Padded,
+    /// The answer starts (status 200, full length announced), then the
+    /// connection is cut halfway: what a dropped network looks like.
+    Dropped,
 }
 
 /// A failure to answer with instead of a video.
@@ -57,6 +60,7 @@ impl Failure {
             Some("html") => BodyKind::Html,
             Some("truncated") => BodyKind::Truncated,
             Some("not_video") => BodyKind::NotVideo,
+            Some("dropped") => BodyKind::Dropped,
             _ => BodyKind::Json,
         };
         let retry_after = text("x-stand-in-retry-after").and_then(|v| v.parse().ok());
@@ -85,6 +89,7 @@ impl IntoResponse for Failure {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let message = self.message.unwrap_or_else(|| Self::default_message(self.status).to_string());
         let mut response = match self.body {
+            BodyKind::Dropped => return dropped_answer(status, b"{\"status\":\"PROCESSING\",\"padding\":\"".repeat(64)),
             BodyKind::Json | BodyKind::Truncated | BodyKind::NotVideo | BodyKind::Padded => (status, axum::Json(serde_json::json!({ "error": message }))).into_response(),
             BodyKind::Text => (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message).into_response(),
             BodyKind::Html => {
@@ -111,8 +116,27 @@ fn html_escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
+/// Announces `body`'s full length, sends its first half, then cuts the
+/// connection (the stream ends in an error, so the server aborts it).
+pub fn dropped_answer(status: StatusCode, body: Vec<u8>) -> Response {
+    let half = body.len() / 2;
+    let first = axum::body::Bytes::copy_from_slice(&body[..half]);
+    let chunks: Vec<Result<axum::body::Bytes, std::io::Error>> =
+        vec![Ok(first), Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "stand-in: connection dropped on purpose"))];
+    let stream = futures_util::stream::iter(chunks);
+    let mut response = (status, axum::body::Body::from_stream(stream)).into_response();
+    if let Ok(length) = HeaderValue::from_str(&body.len().to_string()) {
+        response.headers_mut().insert(header::CONTENT_LENGTH, length);
+    }
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("video/mp4"));
+    response
+}
+
 /// A 200 answer spoiled on purpose, for tests of what the page does with it.
 pub fn spoiled_answer(failure: &Failure, video: Vec<u8>) -> Response {
+    if failure.body == BodyKind::Dropped {
+        return dropped_answer(StatusCode::OK, video);
+    }
     let body = match failure.body {
         BodyKind::Truncated => video[..video.len() / 2].to_vec(),
         BodyKind::NotVideo => b"this is not a video, just text labelled as one".repeat(64),

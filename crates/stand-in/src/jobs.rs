@@ -28,6 +28,28 @@ fn base_url(headers: &HeaderMap) -> String {
     format!("http://{host}")
 }
 
+/// Where this job's status and result are said to be: here, or the base a
+/// test named (another origin).
+fn job_base(state: &AppState, headers: &HeaderMap) -> String {
+    state.job_base.lock().ok().and_then(|b| b.clone()).unwrap_or_else(|| base_url(headers))
+}
+
+fn key_of(headers: &HeaderMap) -> Option<&str> {
+    headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::trim)
+}
+
+/// A queued read fault, as the answer to give instead (and recorded).
+fn faulted(state: &AppState, headers: &HeaderMap, path: &str) -> Option<Response> {
+    let failure = state.read_fault()?;
+    let response = if failure.status == 200 {
+        super::failure::dropped_answer(StatusCode::OK, b"{\"status\":\"PROCESSING\"}".repeat(256))
+    } else {
+        failure.into_response()
+    };
+    state.record("GET", path, key_of(headers), response.status(), 0);
+    Some(response)
+}
+
 fn key_ok(state: &AppState, headers: &HeaderMap) -> bool {
     headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::trim) == Some(state.config.api_key.as_str())
 }
@@ -42,7 +64,7 @@ pub async fn submit(State(state): State<Arc<AppState>>, headers: HeaderMap, body
     if let Ok(mut last) = state.last_body.lock() {
         *last = Some(body.clone());
     }
-    let key = headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::trim);
+    let key = key_of(&headers);
     let response = match admit(&state, key, &headers, &body) {
         Err(response) => response,
         Ok((request, spoil)) => {
@@ -69,7 +91,7 @@ pub async fn submit(State(state): State<Arc<AppState>>, headers: HeaderMap, body
                 };
                 set(&worker, &job_id, outcome);
             });
-            let base = base_url(&headers);
+            let base = job_base(&state, &headers);
             Json(serde_json::json!({
                 "request_id": id,
                 "status_url": format!("{base}/v2/requests/{id}/status"),
@@ -78,7 +100,7 @@ pub async fn submit(State(state): State<Arc<AppState>>, headers: HeaderMap, body
             .into_response()
         }
     };
-    state.record("POST", "/v2/sadtalker", key.is_some(), response.status(), body.len());
+    state.record("POST", "/v2/sadtalker", key, response.status(), body.len());
     marked(response, &state)
 }
 
@@ -100,6 +122,9 @@ fn failed(message: &str) -> Response {
 }
 
 pub async fn status(State(state): State<Arc<AppState>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    if let Some(response) = faulted(&state, &headers, "/v2/requests/{id}/status") {
+        return marked(response, &state);
+    }
     let response = match lookup(&state, &headers, &id) {
         Err(response) => response,
         Ok(Job::Failed(message)) => failed(&message),
@@ -112,30 +137,39 @@ pub async fn status(State(state): State<Arc<AppState>>, headers: HeaderMap, Path
             Json(serde_json::json!({ "status": status })).into_response()
         }
     };
+    state.record("GET", "/v2/requests/{id}/status", key_of(&headers), response.status(), 0);
     marked(response, &state)
 }
 
 pub async fn response(State(state): State<Arc<AppState>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    if let Some(response) = faulted(&state, &headers, "/v2/requests/{id}") {
+        return marked(response, &state);
+    }
     let response = match lookup(&state, &headers, &id) {
         Err(response) => response,
         Ok(Job::Failed(message)) => failed(&message),
         Ok(Job::Completed { seconds, .. }) => Json(serde_json::json!({
             "status": "COMPLETED",
             "metrics": { "inference_time": seconds },
-            "output": format!("{}/v2/requests/{id}/video", base_url(&headers)),
+            "output": format!("{}/v2/requests/{id}/video", job_base(&state, &headers)),
         }))
         .into_response(),
         Ok(_) => Json(serde_json::json!({ "status": "PROCESSING" })).into_response(),
     };
+    state.record("GET", "/v2/requests/{id}", key_of(&headers), response.status(), 0);
     marked(response, &state)
 }
 
 /// The finished video, like a CDN link: no key needed.
-pub async fn video(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Response {
+pub async fn video(State(state): State<Arc<AppState>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
     let job = state.jobs.lock().ok().and_then(|jobs| jobs.get(&id).cloned());
-    let response = match job {
-        Some(Job::Completed { video, .. }) => ([(header::CONTENT_TYPE, "video/mp4")], video).into_response(),
+    let fault = state.read_fault();
+    let response = match (job, fault) {
+        (Some(Job::Completed { video, .. }), Some(f)) if f.status == 200 => super::failure::dropped_answer(StatusCode::OK, video.to_vec()),
+        (_, Some(f)) => f.into_response(),
+        (Some(Job::Completed { video, .. }), None) => ([(header::CONTENT_TYPE, "video/mp4")], video).into_response(),
         _ => json_error(StatusCode::NOT_FOUND, "No finished video for this request_id"),
     };
+    state.record("GET", "/v2/requests/{id}/video", key_of(&headers), response.status(), 0);
     marked(response, &state)
 }

@@ -43,6 +43,12 @@ use validate::ParsedRequest;
 pub const DEFAULT_KEY: &str = "stand-in-key";
 /// Largest request body accepted: two inline inputs of ~20 MB as base64.
 pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+/// The page's Content-Security-Policy (the same text as the meta tag in
+/// `index.html`; a test keeps them equal), sent with every page it serves.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+img-src 'self' blob: data: http: https:; media-src 'self' blob: data: http: https:; connect-src 'self' blob: data: http: https:; \
+object-src 'none'; base-uri 'none'; form-action 'none'";
+
 /// The value of the `x-stand-in` header on every answer.
 pub const STAND_IN_NOTICE: &str = "local stand-in; not the Segmind API; the face is not animated";
 
@@ -72,6 +78,8 @@ pub struct SeenRequest {
     pub method: String,
     pub path: String,
     pub had_key: bool,
+    /// The key that came was the one this stand-in accepts.
+    pub right_key: bool,
     pub status: u16,
     pub body_bytes: usize,
     /// The client closed the connection before the answer (a cancel).
@@ -88,13 +96,25 @@ struct AppState {
     /// Uploaded files: id → (content type, bytes).
     assets: Mutex<std::collections::HashMap<String, (String, Bytes)>>,
     last_body: Mutex<Option<Bytes>>,
+    /// Faults for job reads (status, result, video), in order.
+    read_failures: Mutex<VecDeque<Failure>>,
+    /// Another base URL to name in v2 status/response URLs (tests of origins).
+    job_base: Mutex<Option<String>>,
+    /// Content-Security-Policy violations the page reported.
+    csp_reports: Mutex<Vec<String>>,
 }
 
 impl AppState {
-    fn record(&self, method: &str, path: &str, had_key: bool, status: StatusCode, body_bytes: usize) {
+    fn record(&self, method: &str, path: &str, key: Option<&str>, status: StatusCode, body_bytes: usize) {
+        let right_key = key == Some(self.config.api_key.as_str());
         if let Ok(mut seen) = self.seen.lock() {
-            seen.push(SeenRequest { method: method.into(), path: path.into(), had_key, status: status.as_u16(), body_bytes, dropped: false });
+            seen.push(SeenRequest { method: method.into(), path: path.into(), had_key: key.is_some(), right_key, status: status.as_u16(), body_bytes, dropped: false });
         }
+    }
+
+    /// The next queued fault for a job's status, result or video read.
+    fn read_fault(&self) -> Option<Failure> {
+        self.read_failures.lock().ok().and_then(|mut f| f.pop_front())
     }
 }
 
@@ -128,6 +148,38 @@ impl Running {
         if let Ok(mut failures) = self.state.failures.lock() {
             failures.clear();
         }
+        if let Ok(mut failures) = self.state.read_failures.lock() {
+            failures.clear();
+        }
+    }
+
+    /// Queues faults for the next job reads (status checks, results, video
+    /// downloads), `count` times: a status, or [`BodyKind::Dropped`] to cut
+    /// the connection mid-answer.
+    pub fn fail_reads(&self, failure: Failure) {
+        let count = failure.count.unwrap_or(1).max(1) as usize;
+        if let Ok(mut failures) = self.state.read_failures.lock() {
+            failures.extend(std::iter::repeat_n(failure, count));
+        }
+    }
+
+    /// Names `base` (another server) in the status/response URLs of new jobs.
+    pub fn set_job_base(&self, base: Option<String>) {
+        if let Ok(mut job_base) = self.state.job_base.lock() {
+            *job_base = base;
+        }
+    }
+
+    /// Forgets what was seen (between test cases).
+    pub fn clear_seen(&self) {
+        if let Ok(mut seen) = self.state.seen.lock() {
+            seen.clear();
+        }
+    }
+
+    /// The Content-Security-Policy violations pages reported.
+    pub fn csp_reports(&self) -> Vec<String> {
+        self.state.csp_reports.lock().map(|r| r.clone()).unwrap_or_default()
     }
 
     pub async fn stop(mut self) {
@@ -156,6 +208,9 @@ pub async fn start(config: Config, addr: SocketAddr) -> std::io::Result<Running>
         jobs: Mutex::default(),
         assets: Mutex::default(),
         last_body: Mutex::default(),
+        read_failures: Mutex::default(),
+        job_base: Mutex::default(),
+        csp_reports: Mutex::default(),
     });
     let app = router(state.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -182,12 +237,19 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/v2/requests/{id}/video", get(jobs::video))
         .route("/_stand-in/fail-next", post(queue_failure))
         .route("/_stand-in/requests", get(seen_requests))
+        .route("/_stand-in/csp-report", post(csp_report))
         .route("/health", get(|| async { "ok" }));
     if let Some(dir) = &state.config.samples_dir {
         app = app.nest_service("/samples", ServeDir::new(dir));
     }
     if let Some(dir) = &state.config.static_dir {
-        app = app.fallback_service(ServeDir::new(dir));
+        // The page's policy as a header too, with a place to report violations.
+        let policy = HeaderValue::from_str(&format!("{CONTENT_SECURITY_POLICY}; report-uri /_stand-in/csp-report"))
+            .unwrap_or(HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+        let pages = tower::ServiceBuilder::new()
+            .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, policy))
+            .service(ServeDir::new(dir));
+        app = app.fallback_service(pages);
     }
     app.layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES)).layer(cors()).with_state(state)
 }
@@ -230,6 +292,7 @@ fn marked(mut response: Response, state: &AppState) -> Response {
 struct RequestRecord<'a> {
     state: &'a AppState,
     had_key: bool,
+    right_key: bool,
     body_bytes: usize,
     status: Option<StatusCode>,
 }
@@ -243,6 +306,7 @@ impl Drop for RequestRecord<'_> {
                 method: "POST".into(),
                 path: "/v1/sadtalker".into(),
                 had_key: self.had_key,
+                right_key: self.right_key,
                 status: status.as_u16(),
                 body_bytes: self.body_bytes,
                 dropped,
@@ -256,7 +320,8 @@ async fn sadtalker(State(state): State<Arc<AppState>>, headers: HeaderMap, body:
         *last = Some(body.clone());
     }
     let key = headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::trim);
-    let mut record = RequestRecord { state: &state, had_key: key.is_some(), body_bytes: body.len(), status: None };
+    let right_key = key == Some(state.config.api_key.as_str());
+    let mut record = RequestRecord { state: &state, had_key: key.is_some(), right_key, body_bytes: body.len(), status: None };
     let response = match run_sadtalker(&state, key, &headers, &body).await {
         Ok(response) | Err(response) => response,
     };
@@ -341,7 +406,7 @@ async fn upload_asset(State(state): State<Arc<AppState>>, headers: HeaderMap, bo
     } else {
         store_assets(&state, &headers, &body)
     };
-    state.record("POST", "/upload-asset", key.is_some(), response.status(), body.len());
+    state.record("POST", "/upload-asset", key, response.status(), body.len());
     marked(response, &state)
 }
 
@@ -404,7 +469,7 @@ async fn user_credits(State(state): State<Arc<AppState>>, headers: HeaderMap) ->
         let credits = state.credits.lock().map(|c| *c).unwrap_or_default();
         Json(serde_json::json!({ "credits": credits, "free-credits": 0.0 })).into_response()
     };
-    state.record("GET", "/v1/get-user-credits", key.is_some(), response.status(), 0);
+    state.record("GET", "/v1/get-user-credits", key, response.status(), 0);
     marked(response, &state)
 }
 
@@ -412,6 +477,13 @@ async fn queue_failure(State(state): State<Arc<AppState>>, Json(failure): Json<F
     let count = failure.count.unwrap_or(1).max(1);
     if let Ok(mut failures) = state.failures.lock() {
         failures.extend(std::iter::repeat_n(failure, count as usize));
+    }
+    StatusCode::NO_CONTENT
+}
+
+async fn csp_report(State(state): State<Arc<AppState>>, body: Bytes) -> StatusCode {
+    if let Ok(mut reports) = state.csp_reports.lock() {
+        reports.push(String::from_utf8_lossy(&body).chars().take(2000).collect());
     }
     StatusCode::NO_CONTENT
 }
