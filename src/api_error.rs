@@ -44,7 +44,7 @@ pub enum ApiError {
     NotAVideo { detail: String },
     #[error("A local file could not be prepared for sending: {detail}")]
     LocalFile { detail: String },
-    #[error("The connection broke while the video was arriving: {detail}.")]
+    #[error("The connection broke while the answer was arriving: {detail}.")]
     AnswerBroken { detail: String },
     #[error("The server named another site ({origin}) for this request; your key is only sent to the endpoint you chose, and without it that site answered {status}.")]
     KeyWithheld { origin: String, status: u16 },
@@ -146,7 +146,7 @@ impl ApiError {
             ApiError::Network { .. } => {
                 "Check your connection and the endpoint URL. Calling Segmind straight from a browser may be blocked (CORS): use a proxy.".into()
             }
-            ApiError::Cancelled => "If the request had already gone out, the model may still have run it (and charged it). Generate again when ready.".into(),
+            ApiError::Cancelled => "If the request had already gone out, the model may still have run it (and charged it); generate again when ready.".into(),
             ApiError::TimedOut { .. } => {
                 "Try again, or raise the time limit in the advanced settings; the run may have been charged.".into()
             }

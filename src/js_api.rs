@@ -416,12 +416,11 @@ pub fn to_code(request: JsValue, language: &str, options: JsValue) -> Result<Str
         .ok_or_else(|| studio_error("invalid_options", "The language must be \"curl\", \"python\" or \"js\".", None, "Pass one of those.", None, &[]))?;
     let options = if options.is_object() { options } else { Object::new().into() };
     let endpoint = endpoint_settings(&options);
-    let with_key = endpoint.kind != EndpointKind::Proxy;
     // The key is never part of the code: resolve with a placeholder so a missing one is no error.
     let resolved = EndpointSettings { segmind_key: "placeholder".into(), ..endpoint }
         .resolve("")
         .map_err(|e| studio_error("invalid_options", &e.to_string(), None, "Fix the options passed to toCode().", None, &[]))?;
-    Ok(snippet::request_code(language, &resolved.url_of(SADTALKER_PATH), &request, with_key))
+    Ok(snippet::request_code(language, &resolved.url_of(SADTALKER_PATH), &request, snippet::key_variable(resolved.kind, resolved.api_key().is_some())))
 }
 
 /// A mounted studio; `unmount()` removes it and stops its work.
@@ -450,12 +449,17 @@ pub fn mount(element: HtmlElement, options: JsValue) -> Result<StudioHandle, JsV
         None => element.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))?,
     };
     let document = web_sys::window().and_then(|w| w.document()).ok_or_else(|| JsValue::from_str("no document"))?;
-    let style = document.create_element("style")?;
     // `all: initial` keeps the host page's inherited styles out; every rule inside is scoped anyway.
-    style.set_text_content(Some(&format!(":host {{ all: initial; display: block; }}\n{}", include_str!("../style/main.css"))));
+    let css = format!(":host {{ all: initial; display: block; }}\n{}", include_str!("../style/main.css"));
+    // A constructed style sheet, not a <style> element: a host page whose
+    // Content-Security-Policy refuses inline styles still styles the studio.
+    let constructor: Function = Reflect::get(&js_sys::global(), &"CSSStyleSheet".into())?.dyn_into()?;
+    let sheet = Reflect::construct(&constructor, &js_sys::Array::new())?;
+    let replace_sync: Function = Reflect::get(&sheet, &"replaceSync".into())?.dyn_into()?;
+    replace_sync.call1(&sheet, &css.into())?;
     let container: HtmlElement = document.create_element("div")?.dyn_into()?;
     root.set_inner_html("");
-    root.append_child(&style)?;
+    Reflect::set(&root, &"adoptedStyleSheets".into(), &js_sys::Array::of1(&sheet))?;
     root.append_child(&container)?;
 
     let mut endpoint = endpoint_settings(&options);

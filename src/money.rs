@@ -37,12 +37,15 @@ pub enum Charge {
 }
 
 impl Charge {
-    /// The warning shown beside "Try again", if any.
-    pub fn warning(self) -> Option<&'static str> {
-        match self {
-            Charge::No => None,
-            Charge::Maybe => Some("This run may have been charged: the request may have reached the model."),
-            Charge::Likely => Some("This run was most likely charged: the model had already answered."),
+    /// The warning shown beside "Try again", if any. On a free endpoint (the
+    /// local stand-in) nothing is charged, and the words say so.
+    pub fn warning(self, free_endpoint: bool) -> Option<&'static str> {
+        match (self, free_endpoint) {
+            (Charge::No, _) => None,
+            (Charge::Maybe, false) => Some("This run may have been charged: the request may have reached the model."),
+            (Charge::Likely, false) => Some("This run was most likely charged: the model had already answered."),
+            (Charge::Maybe, true) => Some("On the paid API this run may have been charged (the local stand-in charges nothing)."),
+            (Charge::Likely, true) => Some("On the paid API this run was most likely charged (the local stand-in charges nothing)."),
         }
     }
 }
@@ -329,8 +332,11 @@ mod tests {
 
     #[test]
     fn charge_words_are_only_given_when_there_may_be_a_charge() {
-        assert_eq!(Charge::No.warning(), None);
-        assert!(Charge::Maybe.warning().is_some_and(|w| w.contains("may have been charged")));
-        assert!(Charge::Likely.warning().is_some_and(|w| w.contains("charged")));
+        for free in [false, true] {
+            assert_eq!(Charge::No.warning(free), None);
+            assert!(Charge::Maybe.warning(free).is_some_and(|w| w.contains("may have been charged")));
+            assert!(Charge::Likely.warning(free).is_some_and(|w| w.contains("most likely charged")));
+        }
+        assert!(Charge::Maybe.warning(true).is_some_and(|w| w.contains("stand-in charges nothing")));
     }
 }

@@ -1,11 +1,27 @@
 //! The current request as code to run elsewhere: curl, Python (requests) and
-//! JavaScript (fetch). The key is always a placeholder read from the
-//! environment (`SEGMIND_API_KEY`), never the one typed into the page.
+//! JavaScript (fetch). The key is always a placeholder read from an
+//! environment variable named for the endpoint (the Segmind key only for
+//! Segmind), never the one typed into the page.
 
+use crate::endpoint::EndpointKind;
 use crate::request::SadTalkerRequest;
 
-/// The environment variable the snippets read the key from.
-pub const KEY_VARIABLE: &str = "SEGMIND_API_KEY";
+/// The environment variable the snippets read the Segmind key from.
+pub const SEGMIND_KEY_VARIABLE: &str = "SEGMIND_API_KEY";
+/// The proxy's own client key, when the proxy asks for one.
+pub const PROXY_KEY_VARIABLE: &str = "PROXY_KEY";
+/// The local stand-in's key.
+pub const STAND_IN_KEY_VARIABLE: &str = "STAND_IN_KEY";
+
+/// Which variable a snippet reads the key from, if it sends one: a proxy
+/// adds the Segmind key itself, so its snippets send only its own key, if any.
+pub fn key_variable(kind: EndpointKind, sends_key: bool) -> Option<&'static str> {
+    match kind {
+        EndpointKind::Segmind => Some(SEGMIND_KEY_VARIABLE),
+        EndpointKind::Proxy => sends_key.then_some(PROXY_KEY_VARIABLE),
+        EndpointKind::StandIn => Some(STAND_IN_KEY_VARIABLE),
+    }
+}
 /// Longest input shown in full; an inline file is elided (it would be megabytes).
 const MAX_SHOWN_INPUT: usize = 200;
 
@@ -82,13 +98,13 @@ fn shell_quoted(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
 }
 
-/// The request as code. `url` is the full endpoint URL; `with_key` adds the
-/// `x-api-key` header (not for a proxy, which adds its own).
-pub fn request_code(language: Language, url: &str, request: &SadTalkerRequest, with_key: bool) -> String {
+/// The request as code. `url` is the full endpoint URL; `key_variable` (see
+/// [`key_variable`]) adds the `x-api-key` header read from that variable.
+pub fn request_code(language: Language, url: &str, request: &SadTalkerRequest, key_variable: Option<&str>) -> String {
     let file = "talking-head.mp4";
     match language {
         Language::Curl => {
-            let key = if with_key { format!(" \\\n  -H \"x-api-key: ${KEY_VARIABLE}\"") } else { String::new() };
+            let key = key_variable.map(|v| format!(" \\\n  -H \"x-api-key: ${v}\"")).unwrap_or_default();
             format!(
                 "curl -sS --fail-with-body -X POST {url}{key} \\\n  -H 'Content-Type: application/json' \\\n  -o {file} \\\n  --data-binary @- <<'JSON'\n{body}\nJSON\n",
                 url = shell_quoted(url),
@@ -96,7 +112,7 @@ pub fn request_code(language: Language, url: &str, request: &SadTalkerRequest, w
             )
         }
         Language::Python => {
-            let key = if with_key { format!("\"x-api-key\": os.environ[\"{KEY_VARIABLE}\"]") } else { String::new() };
+            let key = key_variable.map(|v| format!("\"x-api-key\": os.environ[\"{v}\"]")).unwrap_or_default();
             format!(
                 "import os\nimport requests\n\nresponse = requests.post(\n    {url},\n    headers={{{key}}},\n    json={body},\n    timeout=600,\n)\nresponse.raise_for_status()\nwith open(\"{file}\", \"wb\") as out:\n    out.write(response.content)\n",
                 url = quoted(url),
@@ -104,7 +120,7 @@ pub fn request_code(language: Language, url: &str, request: &SadTalkerRequest, w
             )
         }
         Language::JavaScript => {
-            let key = if with_key { format!("\n    \"x-api-key\": process.env.{KEY_VARIABLE},") } else { String::new() };
+            let key = key_variable.map(|v| format!("\n    \"x-api-key\": process.env.{v},")).unwrap_or_default();
             format!(
                 "const response = await fetch({url}, {{\n  method: \"POST\",\n  headers: {{{key}\n    \"Content-Type\": \"application/json\",\n  }},\n  body: JSON.stringify({body}),\n}});\nif (!response.ok) throw new Error(`${{response.status}}: ${{await response.text()}}`);\nconst video = await response.blob(); // the MP4\n",
                 url = quoted(url),
@@ -134,7 +150,7 @@ mod tests {
 
     #[test]
     fn curl_posts_every_field_with_the_key_from_the_environment() {
-        let code = request_code(Language::Curl, "https://api.segmind.com/v1/sadtalker", &request(), true);
+        let code = request_code(Language::Curl, "https://api.segmind.com/v1/sadtalker", &request(), Some(SEGMIND_KEY_VARIABLE));
         assert!(code.starts_with("curl -sS --fail-with-body -X POST 'https://api.segmind.com/v1/sadtalker'"), "{code}");
         assert!(code.contains("-H \"x-api-key: $SEGMIND_API_KEY\""));
         for member in ["\"pose_style\": 7", "\"expression_scale\": 1.4", "\"preprocess\": \"full\"", "\"image_size\": 256", "\"enhancer\": false", "\"base64\": false"] {
@@ -147,10 +163,10 @@ mod tests {
 
     #[test]
     fn python_and_js_use_their_own_literals() {
-        let python = request_code(Language::Python, "https://api.segmind.com/v1/sadtalker", &request(), true);
+        let python = request_code(Language::Python, "https://api.segmind.com/v1/sadtalker", &request(), Some(SEGMIND_KEY_VARIABLE));
         assert!(python.contains("\"enhancer\": False") && python.contains("\"base64\": False"), "{python}");
         assert!(python.contains("os.environ[\"SEGMIND_API_KEY\"]"));
-        let js = request_code(Language::JavaScript, "https://api.segmind.com/v1/sadtalker", &request(), true);
+        let js = request_code(Language::JavaScript, "https://api.segmind.com/v1/sadtalker", &request(), Some(SEGMIND_KEY_VARIABLE));
         assert!(js.contains("\"enhancer\": false") && js.contains("process.env.SEGMIND_API_KEY"), "{js}");
     }
 
@@ -159,11 +175,25 @@ mod tests {
         let mut r = request();
         r.input_image = format!("data:image/png;base64,{}", "A".repeat(300_000));
         for language in Language::ALL {
-            let code = request_code(language, "https://proxy.example/v1/sadtalker", &r, false);
+            let code = request_code(language, "https://proxy.example/v1/sadtalker", &r, key_variable(EndpointKind::Proxy, false));
             assert!(!code.contains("x-api-key"), "{code}");
             assert!(code.contains("inline file, 292 KB") && code.len() < 2000, "{}", code.len());
         }
         assert_eq!(Language::parse("JS"), Some(Language::JavaScript));
         assert_eq!(Language::parse("ruby"), None);
+    }
+
+    #[test]
+    fn only_segmind_snippets_read_the_segmind_key() {
+        for (kind, sends, expected) in [
+            (EndpointKind::Segmind, true, Some("SEGMIND_API_KEY")),
+            (EndpointKind::Proxy, false, None),
+            (EndpointKind::Proxy, true, Some("PROXY_KEY")),
+            (EndpointKind::StandIn, true, Some("STAND_IN_KEY")),
+        ] {
+            assert_eq!(key_variable(kind, sends), expected, "{kind:?}");
+            let code = request_code(Language::Curl, "https://x.example/v1/sadtalker", &request(), key_variable(kind, sends));
+            assert_eq!(code.contains("SEGMIND_API_KEY"), kind == EndpointKind::Segmind, "{kind:?}: {code}");
+        }
     }
 }

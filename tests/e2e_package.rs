@@ -55,10 +55,11 @@ async fn a_plain_page_validates_generates_aborts_and_catches_typed_errors() {
     assert!(r["unauthorized"]["nextStep"].as_str().is_some_and(|s| s.contains("key")));
     assert_eq!(r["invalid"]["kind"], json!("invalid_request"));
     assert!(r["invalid"]["fieldErrors"].as_array().is_some_and(|e| !e.is_empty()));
-    assert!(r["code"].as_str().is_some_and(|c| c.contains("curl") && c.contains("$SEGMIND_API_KEY")), "{r:#}");
+    assert!(r["code"].as_str().is_some_and(|c| c.contains("curl") && c.contains("$STAND_IN_KEY") && !c.contains("SEGMIND_API_KEY")), "{r:#}");
 
     let seen = stand_in.seen();
     assert!(seen.iter().any(|s| s.dropped), "the abort closed the connection: {seen:?}");
+    assert!(stand_in.csp_reports().is_empty(), "the package works under the studio's CSP: {:?}", stand_in.csp_reports());
     browser.stop().await;
     stand_in.stop().await;
 }
@@ -109,6 +110,30 @@ async fn two_mounted_studios_work_apart_in_a_hostile_page() {
     assert_eq!(left, json!(0), "unmount removes the studio");
     let two_still = browser.js(&in_studio("#two", "return !!root.querySelector('[data-testid=generate]');")).await;
     assert_eq!(two_still, json!(true));
+    assert!(stand_in.csp_reports().is_empty(), "mounted studios work under the CSP: {:?}", stand_in.csp_reports());
+    browser.stop().await;
+    stand_in.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_submitted_before_a_reload_is_resumed_to_its_video_once() {
+    let stand_in = serve_repo().await;
+    let browser = Browser::start().await;
+    browser.client.goto(&format!("{}/tests/package/resume-test.html", stand_in.url())).await.expect("page loads");
+    let r = results(&browser).await;
+    assert_eq!(r["unexpected"], Value::Null, "{r:#}");
+    assert_eq!(r["video"]["type"], json!("video/mp4"), "{r:#}");
+    assert_eq!(r["video"]["width"], json!(256));
+    let ticket = &r["ticket"];
+    assert!(ticket["requestId"].as_str().is_some_and(|id| id.starts_with("stand-in-")), "{ticket}");
+    assert_eq!(ticket["endpoint"]["kind"], json!("stand_in"));
+    assert_eq!(ticket["endpoint"]["baseUrl"], json!(format!("{}/", stand_in.url())));
+    assert!(ticket["submittedAt"].as_f64().is_some_and(|t| t > 1.7e12), "{ticket}");
+    assert!(!ticket.to_string().contains("stand-in-key"), "a ticket holds no key: {ticket}");
+    assert_eq!(r["badTicket"]["kind"], json!("invalid_options"), "{r:#}");
+    let submissions = stand_in.seen().iter().filter(|s| s.method == "POST" && s.path == "/v2/sadtalker").count();
+    assert_eq!(submissions, 1, "the reload did not submit (and pay for) a second job");
+    assert!(stand_in.csp_reports().is_empty(), "the package works under the studio's CSP: {:?}", stand_in.csp_reports());
     browser.stop().await;
     stand_in.stop().await;
 }

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use super::studio::use_studio;
-use crate::endpoint::{EndpointKind, SADTALKER_PATH};
+use crate::endpoint::SADTALKER_PATH;
 use crate::snippet::{self, Language};
 
 #[component]
@@ -11,10 +11,11 @@ pub fn CodePanel() -> impl IntoView {
     let studio = use_studio();
     let language = RwSignal::new(Language::Curl);
     let copied = RwSignal::new(false);
+    let key_variable = move || studio.resolved.with(|r| r.as_ref().ok().and_then(|e| snippet::key_variable(e.kind, e.api_key().is_some())));
     let code = move || {
         let endpoint = studio.resolved.get().ok()?;
         let request = studio.checked.get().ok()?;
-        Some(snippet::request_code(language.get(), &endpoint.url_of(SADTALKER_PATH), &request, endpoint.kind != EndpointKind::Proxy))
+        Some(snippet::request_code(language.get(), &endpoint.url_of(SADTALKER_PATH), &request, key_variable()))
     };
     let tabs = Language::ALL.map(|lang| {
         view! {
@@ -34,7 +35,10 @@ pub fn CodePanel() -> impl IntoView {
         <details class="ths-code" data-testid="code-panel">
             <summary>"Request as code"</summary>
             <div class="ths-tabs">{tabs.into_iter().collect_view()}</div>
-            <p class="ths-hint">"The key is read from the environment variable " <code>{snippet::KEY_VARIABLE}</code> ", never copied from this page."</p>
+            <p class="ths-hint">{move || match key_variable() {
+                Some(variable) => format!("The key is read from the environment variable {variable}, never copied from this page."),
+                None => "No key: the proxy adds it on its server.".to_string(),
+            }}</p>
             <pre data-testid="code">{move || code().unwrap_or_else(|| "Fix the marked fields to see the request.".into())}</pre>
             <button type="button" data-testid="copy-code" on:click=copy>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
         </details>

@@ -14,15 +14,15 @@ type SettingSpec = (SettingText, &'static str, &'static str, &'static str);
 
 const SETTINGS: [SettingSpec; 5] = [
     (SettingText::StandInUrl, "Stand-in URL", "", "Empty: the server this page came from."),
-    (SettingText::StandInKey, "Stand-in key", "", "Pre-filled with the key the stand-in accepts by default."),
+    (SettingText::StandInKey, "Stand-in key", "", "Pre-filled with the key the stand-in accepts by default; sent only to the stand-in's own origin."),
     (
         SettingText::SegmindKey,
         "Segmind API key",
         "",
-        "Sent only to api.segmind.com, in the x-api-key header. Kept on this device only if you tick below.",
+        "Sent only to https://api.segmind.com and, for local files, https://workflows-api.segmind.com, in the x-api-key header; never to a job's URLs on other sites or through redirects. Kept on this device only if you tick below.",
     ),
     (SettingText::ProxyUrl, "Proxy URL", "https://your-server.example/segmind", "Replaces https://api.segmind.com; the proxy adds the key on its server."),
-    (SettingText::ProxyKey, "Proxy key (optional)", "", "Only if your proxy asks for one; sent to the proxy only."),
+    (SettingText::ProxyKey, "Proxy key (optional)", "", "Only if your proxy asks for one; sent only to the proxy's own origin (scheme, host and port above)."),
 ];
 
 /// A text input bound to one endpoint setting, shown only for its endpoint.

@@ -240,6 +240,7 @@ fn result_video(finished: Finished) -> impl IntoView {
 fn failure_message(studio: Studio, error: ApiError) -> impl IntoView {
     // While a job's ticket is kept, the way on is following it, never a new paid run.
     let job_pending = studio.store.with_value(Store::load_job).is_some();
+    let free = studio.resolved.with_untracked(|r| r.as_ref().is_ok_and(|e| e.kind == EndpointKind::StandIn));
     let charge = match money::after_submit_failure(&error, money::RATE_LIMIT_RETRIES) {
         SubmitDecision::Offer(charge) if !job_pending => Some(charge),
         _ => None,
@@ -253,7 +254,7 @@ fn failure_message(studio: Studio, error: ApiError) -> impl IntoView {
             <p class="ths-next-step" data-testid="next-step">{error.next_step()}</p>
             {charge.map(|charge| view! {
                 <p>
-                    {charge.warning().map(|w| view! { <span class="ths-warning" data-testid="charged-warning">{w} " "</span> })}
+                    {charge.warning(free).map(|w| view! { <span class="ths-warning" data-testid="charged-warning">{w} " "</span> })}
                     <button type="button" data-testid="retry" on:click=move |_| start_run(studio, Start::New)>"Try again"</button>
                 </p>
             })}

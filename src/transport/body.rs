@@ -7,6 +7,8 @@ use js_sys::{Array, JsString, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, ReadableStreamDefaultReader, Response};
+#[cfg(all(test, target_arch = "wasm32"))]
+use web_sys::Headers;
 
 use super::{header, network, not_a_video, Progress, Run, Video};
 use crate::answer::{self, AnswerForm, Mp4Step};
@@ -330,6 +332,33 @@ mod tests {
             let blob = stream_base64(&answer, json, &run).await.unwrap_or_else(|e| panic!("{body}: {e}"));
             assert_eq!(bytes(&blob).await, expected, "{body}");
         }
+    }
+
+    /// A response whose body is made in the browser (never in wasm memory).
+    fn big_response(part: &str, times: u32, content_type: &str) -> Response {
+        let text = JsString::from(part).repeat(times as i32);
+        let blob = Blob::new_with_str_sequence(&Array::of1(&text)).expect("blob");
+        let init = web_sys::ResponseInit::new();
+        let headers = Headers::new().expect("headers");
+        headers.set("content-type", content_type).expect("header");
+        init.set_headers(&headers);
+        Response::new_with_opt_blob_and_init(Some(&blob), &init).expect("response")
+    }
+
+    fn wasm_memory_bytes() -> u32 {
+        wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>().buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length()
+    }
+
+    #[test]
+    async fn a_huge_error_body_is_read_only_up_to_the_cap() {
+        let run = Run { signal: None, timeout_secs: None, on_progress: QUIET };
+        let before = wasm_memory_bytes();
+        let text = read_capped(&big_response("0123456789", 1_600_000, "text/plain"), &run).await.expect("read");
+        assert_eq!(text.len(), BODY_CAP_BYTES, "16 MB sent, the cap read");
+        let error = error_of(&big_response("<p>gateway trouble</p>", 800_000, "text/html"), &run).await;
+        assert!(error.server_message().is_some_and(|m| m.chars().count() <= 401), "{error:?}");
+        let grown = wasm_memory_bytes() - before;
+        assert!(grown < 1024 * 1024, "wasm memory grew by {grown} bytes");
     }
 
     #[test]

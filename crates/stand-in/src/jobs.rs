@@ -11,7 +11,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use super::{admit, delay_of, json_error, marked, render_video, AppState};
+use super::{admit, delay_of, json_error, marked, render_video, AppState, ReadTarget};
 
 #[derive(Clone)]
 pub enum Job {
@@ -39,8 +39,8 @@ fn key_of(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// A queued read fault, as the answer to give instead (and recorded).
-fn faulted(state: &AppState, headers: &HeaderMap, path: &str) -> Option<Response> {
-    let failure = state.read_fault()?;
+fn faulted(state: &AppState, headers: &HeaderMap, target: ReadTarget, path: &str) -> Option<Response> {
+    let failure = state.read_fault(target)?;
     let response = if failure.status == 200 {
         super::failure::dropped_answer(StatusCode::OK, b"{\"status\":\"PROCESSING\"}".repeat(256))
     } else {
@@ -70,6 +70,7 @@ pub async fn submit(State(state): State<Arc<AppState>>, headers: HeaderMap, body
         Ok((request, spoil)) => {
             let id = format!("stand-in-{}", NEXT_ID.fetch_add(1, Ordering::Relaxed));
             set(&state, &id, Job::Queued);
+            let cut_ticket = spoil.as_ref().is_some_and(|f| f.status == 200 && f.body == super::BodyKind::Dropped);
             let queued_failure = spoil.filter(|f| f.status == 422).map(|f| f.message.unwrap_or_else(|| "The model failed".into()));
             let fail_with = headers.get("x-stand-in-job-fail").and_then(|v| v.to_str().ok()).map(str::to_string).or(queued_failure);
             let delay = delay_of(&state, &headers);
@@ -92,12 +93,16 @@ pub async fn submit(State(state): State<Arc<AppState>>, headers: HeaderMap, body
                 set(&worker, &job_id, outcome);
             });
             let base = job_base(&state, &headers);
-            Json(serde_json::json!({
+            let ticket = serde_json::json!({
                 "request_id": id,
                 "status_url": format!("{base}/v2/requests/{id}/status"),
                 "response_url": format!("{base}/v2/requests/{id}"),
-            }))
-            .into_response()
+            });
+            if cut_ticket {
+                super::failure::dropped_answer(StatusCode::OK, ticket.to_string().into_bytes())
+            } else {
+                Json(ticket).into_response()
+            }
         }
     };
     state.record("POST", "/v2/sadtalker", key, response.status(), body.len());
@@ -122,7 +127,7 @@ fn failed(message: &str) -> Response {
 }
 
 pub async fn status(State(state): State<Arc<AppState>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    if let Some(response) = faulted(&state, &headers, "/v2/requests/{id}/status") {
+    if let Some(response) = faulted(&state, &headers, ReadTarget::Status, "/v2/requests/{id}/status") {
         return marked(response, &state);
     }
     let response = match lookup(&state, &headers, &id) {
@@ -142,7 +147,7 @@ pub async fn status(State(state): State<Arc<AppState>>, headers: HeaderMap, Path
 }
 
 pub async fn response(State(state): State<Arc<AppState>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    if let Some(response) = faulted(&state, &headers, "/v2/requests/{id}") {
+    if let Some(response) = faulted(&state, &headers, ReadTarget::Result, "/v2/requests/{id}") {
         return marked(response, &state);
     }
     let response = match lookup(&state, &headers, &id) {
@@ -163,7 +168,7 @@ pub async fn response(State(state): State<Arc<AppState>>, headers: HeaderMap, Pa
 /// The finished video, like a CDN link: no key needed.
 pub async fn video(State(state): State<Arc<AppState>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
     let job = state.jobs.lock().ok().and_then(|jobs| jobs.get(&id).cloned());
-    let fault = state.read_fault();
+    let fault = state.read_fault(ReadTarget::Video);
     let response = match (job, fault) {
         (Some(Job::Completed { video, .. }), Some(f)) if f.status == 200 => super::failure::dropped_answer(StatusCode::OK, video.to_vec()),
         (_, Some(f)) => f.into_response(),

@@ -72,6 +72,17 @@ impl Default for Config {
     }
 }
 
+/// Which read of a job a queued fault hits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadTarget {
+    /// `GET <status_url>`.
+    Status,
+    /// `GET <response_url>`.
+    Result,
+    /// The finished video's own link.
+    Video,
+}
+
 /// One API request as the stand-in saw it; keys are never recorded, only whether one came.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct SeenRequest {
@@ -97,7 +108,7 @@ struct AppState {
     assets: Mutex<std::collections::HashMap<String, (String, Bytes)>>,
     last_body: Mutex<Option<Bytes>>,
     /// Faults for job reads (status, result, video), in order.
-    read_failures: Mutex<VecDeque<Failure>>,
+    read_failures: Mutex<VecDeque<(ReadTarget, Failure)>>,
     /// Another base URL to name in v2 status/response URLs (tests of origins).
     job_base: Mutex<Option<String>>,
     /// Content-Security-Policy violations the page reported.
@@ -112,9 +123,11 @@ impl AppState {
         }
     }
 
-    /// The next queued fault for a job's status, result or video read.
-    fn read_fault(&self) -> Option<Failure> {
-        self.read_failures.lock().ok().and_then(|mut f| f.pop_front())
+    /// The next queued fault for this kind of job read.
+    fn read_fault(&self, target: ReadTarget) -> Option<Failure> {
+        let mut failures = self.read_failures.lock().ok()?;
+        let at = failures.iter().position(|(t, _)| *t == target)?;
+        failures.remove(at).map(|(_, f)| f)
     }
 }
 
@@ -156,10 +169,10 @@ impl Running {
     /// Queues faults for the next job reads (status checks, results, video
     /// downloads), `count` times: a status, or [`BodyKind::Dropped`] to cut
     /// the connection mid-answer.
-    pub fn fail_reads(&self, failure: Failure) {
+    pub fn fail_reads(&self, target: ReadTarget, failure: Failure) {
         let count = failure.count.unwrap_or(1).max(1) as usize;
         if let Ok(mut failures) = self.state.read_failures.lock() {
-            failures.extend(std::iter::repeat_n(failure, count));
+            failures.extend(std::iter::repeat_n((target, failure), count));
         }
     }
 
