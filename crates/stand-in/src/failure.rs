@@ -121,9 +121,15 @@ fn html_escape(text: &str) -> String {
 pub fn dropped_answer(status: StatusCode, body: Vec<u8>) -> Response {
     let half = body.len() / 2;
     let first = axum::body::Bytes::copy_from_slice(&body[..half]);
-    let chunks: Vec<Result<axum::body::Bytes, std::io::Error>> =
-        vec![Ok(first), Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "stand-in: connection dropped on purpose"))];
-    let stream = futures_util::stream::iter(chunks);
+    // The first half goes out (and is flushed) before the cut: a connection
+    // closed before any byte would look like no answer at all, and browsers
+    // quietly re-send requests on such connections.
+    let first_half = futures_util::stream::iter([Ok::<_, std::io::Error>(first)]);
+    let cut = futures_util::stream::once(async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "stand-in: connection dropped on purpose"))
+    });
+    let stream = futures_util::StreamExt::chain(first_half, cut);
     let mut response = (status, axum::body::Body::from_stream(stream)).into_response();
     if let Ok(length) = HeaderValue::from_str(&body.len().to_string()) {
         response.headers_mut().insert(header::CONTENT_LENGTH, length);
