@@ -206,3 +206,55 @@ async fn chosen_files_survive_a_reload() {
     browser.stop().await;
     stand_in.stop().await;
 }
+
+/// Drops a ~19 MB WAV made in the page (slow to check: decoded and scanned),
+/// then, at once, does `then` (another drop, or a Clear).
+async fn drop_big_wav_then(browser: &Browser, then: &str) {
+    let script = format!(
+        "const rate = 48000, channels = 2, frames = rate * 100;
+         const buffer = new ArrayBuffer(44 + frames * channels * 2);
+         const view = new DataView(buffer);
+         const text = (at, s) => [...s].forEach((c, i) => view.setUint8(at + i, c.charCodeAt(0)));
+         text(0, 'RIFF'); view.setUint32(4, 36 + frames * channels * 2, true); text(8, 'WAVE');
+         text(12, 'fmt '); view.setUint32(16, 16, true); view.setUint16(20, 1, true); view.setUint16(22, channels, true);
+         view.setUint32(24, rate, true); view.setUint32(28, rate * channels * 2, true); view.setUint16(32, channels * 2, true);
+         view.setUint16(34, 16, true); text(36, 'data'); view.setUint32(40, frames * channels * 2, true);
+         const samples = new Int16Array(buffer, 44);
+         for (let i = 0; i < samples.length; i++) samples[i] = Math.sin(i * 0.05) * 8000;
+         const small = await (await fetch('/samples/voice.mp3')).blob();
+         const zone = document.querySelector('[data-testid=input_audio-drop]');
+         const drop = (file) => {{
+           const data = new DataTransfer();
+           data.items.add(file);
+           zone.dispatchEvent(new DragEvent('drop', {{ dataTransfer: data, bubbles: true, cancelable: true }}));
+         }};
+         drop(new File([buffer], 'big.wav', {{ type: 'audio/wav' }}));
+         {then}
+         return true;"
+    );
+    browser.js(&format!("return (async () => {{ {script} }})();")).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_last_choice_wins_over_a_slower_check_and_clear_always_wins() {
+    let (stand_in, browser) = start().await;
+    // A slow check (the big file) must not overwrite the newer, quicker one.
+    drop_big_wav_then(&browser, "drop(new File([small], 'voice.mp3', { type: 'audio/mpeg' }));").await;
+    browser.wait_for_text("input_audio-summary", "voice.mp3").await;
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await; // the big file's check has long ended
+    let summary = browser.text("input_audio-summary").await;
+    assert!(summary.contains("voice.mp3") && !summary.contains("big.wav"), "the last choice stands: {summary}");
+
+    // Clear while a check runs: nothing comes back.
+    browser.click("input_audio-clear").await;
+    drop_big_wav_then(&browser, "document.querySelector('[data-testid=input_audio-clear]').click();").await;
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    let left = browser.js("return !!document.querySelector('[data-testid=input_audio-summary]') || !!document.querySelector('[data-testid=input_audio-refused]');").await;
+    assert_eq!(left, json!(false), "Clear won over the check that was running");
+    assert_eq!(browser.js("return localStorage.getItem('talking-head-studio.input.input_audio.v1');").await, Value::Null, "and nothing is kept for a reload");
+    browser.reload().await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(browser.js("return !!document.querySelector('[data-testid=input_audio-summary]');").await, json!(false));
+    browser.stop().await;
+    stand_in.stop().await;
+}

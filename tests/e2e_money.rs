@@ -33,6 +33,8 @@ enum Fault {
     Read(ReadTarget, Failure),
     /// The job's status and result URLs name another origin.
     JobOnOtherOrigin,
+    /// The status URL answers with a redirect to another origin.
+    StatusRedirectsElsewhere,
     /// Another tab holds the history database open at an older version.
     HistoryBlocked,
     /// This browser refuses to store the job's ticket.
@@ -163,6 +165,7 @@ fn cases() -> Vec<Case> {
         case("job_status_404", Job, Read(ReadTarget::Status, fail(404, json, 1, None)), Wait, Fails("not_found")).keeps_ticket().never_says(&["Try again"]),
         case("job_status_401", Job, Read(ReadTarget::Status, fail(401, json, 1, None)), Wait, Fails("unauthorized")).keeps_ticket(),
         case("job_urls_on_another_origin", Job, JobOnOtherOrigin, Wait, Fails("key_withheld")).keeps_ticket().says(&["only sent to the endpoint you chose"]),
+        case("job_status_redirects_to_another_origin", Job, StatusRedirectsElsewhere, Wait, Fails("redirected")).keeps_ticket(),
         case("job_reload_mid_run", Job, Clean, ReloadWhenAccepted, Video),
         case("job_stop_then_keep_following", Job, Clean, StopThenKeepFollowing, Video),
         case("job_stop_switch_endpoint_keep_following", Job, Clean, StopSwitchToSegmindThenKeepFollowing, Video),
@@ -236,6 +239,10 @@ async fn run_case(browser: &Browser, a: &stand_in::Running, b: &stand_in::Runnin
         }
         Fault::Read(target, failure) => a.fail_reads(*target, failure.clone()),
         Fault::JobOnOtherOrigin => a.set_job_base(Some(b.url())),
+        Fault::StatusRedirectsElsewhere => {
+            let target = format!("{}/v2/requests/elsewhere/status", b.url());
+            a.fail_reads(ReadTarget::Status, Failure { message: Some(target), ..Failure::new(307, BodyKind::Json) });
+        }
         Fault::HistoryBlocked => {
             js_await(
                 browser,
@@ -376,6 +383,9 @@ async fn run_case(browser: &Browser, a: &stand_in::Running, b: &stand_in::Runnin
     assert!(seen_b.iter().all(|r| !r.had_key), "{}: a key reached another origin: {seen_b:?}", case.name);
     if matches!(case.fault, Fault::JobOnOtherOrigin) {
         assert!(!seen_b.is_empty(), "{}: the other origin was asked (without the key)", case.name);
+    }
+    if matches!(case.fault, Fault::StatusRedirectsElsewhere) {
+        assert!(seen_b.is_empty(), "{}: a redirect is not followed with the key: {seen_b:?}", case.name);
     }
     let ticket = stored_job(browser).await;
     assert_eq!(!ticket.is_null(), case.ticket_kept, "{}: ticket kept? {ticket}", case.name);

@@ -1,6 +1,6 @@
 // Type-checks the package's hand-written .d.ts the way a TypeScript user would use it.
-import init, { generate, mount, toCode, validate } from "../../pkg/talking_head_studio.js";
-import type { GenerateOptions, ProgressEvent, SadTalkerRequest, StudioError, ValidationResult } from "../../pkg/talking_head_studio.js";
+import init, { generate, mount, resume, toCode, validate } from "../../pkg/talking_head_studio.js";
+import type { GenerateOptions, JobTicket, ProgressEvent, SadTalkerRequest, StudioError, ValidationResult } from "../../pkg/talking_head_studio.js";
 
 export async function example(element: HTMLElement): Promise<string> {
   await init();
@@ -23,14 +23,25 @@ export async function example(element: HTMLElement): Promise<string> {
     proxyUrl: "https://proxy.example",
     mode: "async",
     signal: controller.signal,
-    onProgress: (event: ProgressEvent) => console.log(event.stage, event.message, event.receivedBytes ?? 0),
+    onProgress: (event: ProgressEvent) => {
+      console.log(event.stage, event.message, event.receivedBytes ?? 0);
+      if (event.stage === "submitted" && event.ticket) localStorage.setItem("ticket", JSON.stringify(event.ticket));
+    },
   };
+  const kept = localStorage.getItem("ticket");
+  if (kept) {
+    const ticket: JobTicket = JSON.parse(kept);
+    const base: string = ticket.endpoint.baseUrl;
+    const again: Blob = await resume(ticket, { onProgress: (e) => console.log(e.stage, e.retryInSeconds, base) });
+    console.log(again.size);
+  }
   try {
     const video: Blob = await generate(request, options);
     console.log(video.size, size);
   } catch (caught) {
     const error = caught as StudioError;
     if (error.kind === "rate_limited" || error.status === 429) console.log(error.nextStep, error.serverMessage);
+    if (error.kind === "answer_broken" || error.kind === "stopped_following") console.log("may have been charged");
   }
   const handle = mount(element, { endpoint: "proxy", proxyUrl: "https://proxy.example", storageKey: "demo" });
   handle.unmount();
@@ -41,5 +52,7 @@ export async function example(element: HTMLElement): Promise<string> {
   toCode(request, "ruby");
   // @ts-expect-error an unknown option is refused
   generate(request, { apiKeyy: "x" });
+  // @ts-expect-error a ticket needs its endpoint
+  resume({ requestId: "x", statusUrl: "s", responseUrl: "r", submittedAt: 0, base64: false });
   return toCode(request, "python");
 }

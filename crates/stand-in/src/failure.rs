@@ -87,6 +87,7 @@ impl Failure {
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let location = self.message.clone().filter(|_| status.is_redirection());
         let message = self.message.unwrap_or_else(|| Self::default_message(self.status).to_string());
         let mut response = match self.body {
             BodyKind::Dropped => return dropped_answer(status, b"{\"status\":\"PROCESSING\",\"padding\":\"".repeat(64)),
@@ -103,6 +104,10 @@ impl IntoResponse for Failure {
                 (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
             }
         };
+        // A redirect goes where its message says (tests of where keys may go).
+        if let Some(location) = location.and_then(|m| HeaderValue::from_str(&m).ok()) {
+            response.headers_mut().insert(header::LOCATION, location);
+        }
         if let Some(seconds) = self.retry_after {
             if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
