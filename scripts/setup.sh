@@ -35,7 +35,7 @@ if [ "$have_wasm_target" = 0 ]; then
     dpkg -s "$p" >/dev/null 2>&1 || apt_pkgs+=("$p")
   done
 fi
-for p in chromium chromium-driver ffmpeg espeak-ng curl; do
+for p in chromium chromium-driver ffmpeg espeak-ng curl redis-server; do
   dpkg -s "$p" >/dev/null 2>&1 || apt_pkgs+=("$p")
 done
 if [ "${#apt_pkgs[@]}" -gt 0 ]; then
@@ -82,7 +82,7 @@ bash "$ROOT/scripts/make-media.sh"
 
 # --- 5. Final check: fail loudly, never let a test skip quietly ----------------
 source "$ROOT/scripts/env.sh"
-for tool in wasm-bindgen trunk chromium chromedriver ffmpeg espeak-ng wasm-opt node tsc curl; do
+for tool in wasm-bindgen trunk chromium chromedriver ffmpeg espeak-ng wasm-opt node tsc curl redis-server; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool is still missing after setup"
 done
 [ "$have_wasm_target" = 1 ] || [ -x /usr/lib/llvm-22/bin/wasm-ld ] || die "no wasm32 linker"

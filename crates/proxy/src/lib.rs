@@ -1,30 +1,37 @@
-//! A proxy that keeps the Segmind API key on a server.
+//! A proxy that keeps the Segmind API key on a server, fit to be put on the
+//! internet.
 //!
-//! It forwards the API's paths (`/v1/sadtalker`, `/v2/sadtalker` and its
-//! status/response URLs, `/v1/get-user-credits`, `/upload-asset`) to the
-//! upstream, adding `x-api-key` itself; the browser never needs the key.
-//! Answers stream back unchanged, so a 50 MB video never sits whole in memory.
-//! Around that: CORS for the configured origins only (others get 403), a body
-//! size limit (JSON 413), a per-client rate limit (429 + `Retry-After`), an
-//! upstream timeout, an access log without keys or bodies, and `/health`.
+//! - [`routes`]: exactly the SadTalker API's requests are forwarded (v1/v2
+//!   submit, a job's status and result, credits, upload-asset), matched on
+//!   the raw path; anything else is a JSON 404 that never reaches upstream.
+//! - [`access`]: who may call (client tokens, or pages from allowed origins)
+//!   and how much (runs per minute and per day per client, a daily cap for
+//!   the whole proxy, a separate generous budget for reads), counted in this
+//!   process or in Redis shared by several replicas.
+//! - [`forward`]: the operator's key added, bodies within a shared memory
+//!   budget, answers streamed back, v2 URLs rewritten to the public URL.
+//! - [`observe`]: one access-log line per request (text or JSON; never keys,
+//!   queries or bodies) and Prometheus metrics at `/metrics`.
+
+pub mod access;
+mod forward;
+pub mod observe;
+pub mod routes;
 
 use std::net::{IpAddr, SocketAddr};
-use std::num::NonZeroU32;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
-use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
-use axum::middleware::{self, Next};
+use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use futures_util::StreamExt;
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use thiserror::Error;
 use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use access::{Limits, Refusal, Token};
+use routes::{Cost, Route};
 
 pub const DEFAULT_UPSTREAM: &str = "https://api.segmind.com";
 pub const DEFAULT_UPLOAD_UPSTREAM: &str = "https://workflows-api.segmind.com";
@@ -46,6 +53,13 @@ impl ApiKey {
     }
 }
 
+impl ApiKey {
+    /// The key itself, for the upstream header only.
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
 impl std::fmt::Debug for ApiKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("ApiKey(<hidden>)")
@@ -64,6 +78,29 @@ pub enum ConfigError {
     BadUpstream { url: String, reason: String },
     #[error("the allowed origin \"{0}\" is not an origin like https://studio.example.com")]
     BadOrigin(String),
+    #[error("the public URL \"{url}\" is not usable: {reason}")]
+    BadPublicUrl { url: String, reason: String },
+    #[error("{0}")]
+    Tokens(#[from] access::TokensError),
+    #[error("Redis at the given --redis-url could not be reached: {0}")]
+    Redis(String),
+}
+
+/// Checks `--public-url`: http(s), a host, an optional path prefix; no trailing slash.
+pub fn parse_public_url(text: &str) -> Result<String, ConfigError> {
+    let bad = |reason: &str| ConfigError::BadPublicUrl { url: text.to_string(), reason: reason.to_string() };
+    let url = url::Url::parse(text).map_err(|e| bad(&e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return Err(bad("it must be an http:// or https:// URL with a host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+        return Err(bad("it has no query, fragment or user name"));
+    }
+    let path = url.path().trim_end_matches('/');
+    if !path.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_')) {
+        return Err(bad("its path may hold only letters, digits, -, _ and /"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
 }
 
 /// Checks an upstream base URL: http(s), a host, no query; no trailing slash.
@@ -101,11 +138,29 @@ pub struct Config {
     pub upload_upstream: String,
     /// Origins whose pages may call the proxy; others are refused.
     pub allowed_origins: Vec<HeaderValue>,
+    /// Client tokens; when there are any, every request needs one.
+    pub tokens: Vec<Token>,
+    /// Limits for clients without a token of their own (pages, by IP).
+    pub default_limits: Limits,
+    /// Runs per UTC day for the whole proxy (all clients, all replicas).
+    pub proxy_runs_per_day: u32,
+    /// Where counts are kept: `None` in this process, else a Redis URL.
+    pub redis_url: Option<String>,
+    /// The URL clients reach this proxy at (v2 URLs are built on it; its path is a prefix).
+    pub public_url: Option<String>,
+    /// Believe `X-Forwarded-*` headers (only behind a reverse proxy you run).
+    pub trust_forwarded: bool,
     pub max_body_bytes: usize,
-    /// Requests a client (by IP) may make a minute; the burst is the same.
-    pub requests_per_minute: u32,
+    /// Memory all request bodies may take at once.
+    pub body_memory_bytes: usize,
+    /// Requests handled at once; more get a JSON 503.
+    pub max_in_flight: usize,
+    /// How long a request body may take to arrive.
+    pub body_read_timeout: Duration,
     /// Above the model's ~2 minutes, cold starts included.
     pub upstream_timeout: Duration,
+    /// How long a shutdown waits for running requests.
+    pub shutdown_deadline: Duration,
 }
 
 impl Config {
@@ -115,32 +170,45 @@ impl Config {
             upstream: DEFAULT_UPSTREAM.into(),
             upload_upstream: DEFAULT_UPLOAD_UPSTREAM.into(),
             allowed_origins: Vec::new(),
+            tokens: Vec::new(),
+            default_limits: Limits::default(),
+            proxy_runs_per_day: 500,
+            redis_url: None,
+            public_url: None,
+            trust_forwarded: false,
             max_body_bytes: 64 * 1024 * 1024,
-            requests_per_minute: 30,
+            body_memory_bytes: 256 * 1024 * 1024,
+            max_in_flight: 256,
+            body_read_timeout: Duration::from_secs(60),
             upstream_timeout: Duration::from_secs(600),
+            shutdown_deadline: Duration::from_secs(30),
         }
+    }
+
+    /// The public URL's path prefix ("" or "/segmind").
+    fn prefix(&self) -> String {
+        self.public_url.as_deref().and_then(|u| url::Url::parse(u).ok()).map(|u| u.path().trim_end_matches('/').to_string()).unwrap_or_default()
     }
 }
 
-/// One forwarded request, as the access log records it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct AccessRecord {
-    pub method: String,
-    pub path: String,
-    pub status: u16,
-    /// Whether the browser sent a key of its own (it is dropped either way).
-    pub client_sent_key: bool,
-}
-
-struct AppState {
-    config: Config,
-    http: reqwest::Client,
-    limiter: DefaultKeyedRateLimiter<IpAddr>,
-    records: Mutex<Vec<AccessRecord>>,
+pub(crate) struct AppState {
+    pub(crate) config: Config,
+    pub(crate) http: reqwest::Client,
+    counters: access::Store,
+    in_flight: Arc<tokio::sync::Semaphore>,
+    pub(crate) body_memory: Arc<tokio::sync::Semaphore>,
+    pub(crate) body_budget_kb: u32,
+    prefix: String,
+    metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// Set when the shutdown deadline has passed: running requests end then.
+    pub(crate) hard_stop: tokio::sync::watch::Receiver<bool>,
+    #[cfg(feature = "test-hooks")]
+    records: std::sync::Mutex<Vec<observe::Record>>,
 }
 
 pub struct Running {
     pub addr: SocketAddr,
+    #[cfg_attr(not(feature = "test-hooks"), allow(dead_code))]
     state: Arc<AppState>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
@@ -151,11 +219,13 @@ impl Running {
         format!("http://{}", self.addr)
     }
 
-    pub fn records(&self) -> Vec<AccessRecord> {
+    /// What this proxy answered (tests only; production has the log).
+    #[cfg(feature = "test-hooks")]
+    pub fn records(&self) -> Vec<observe::Record> {
         self.state.records.lock().map(|r| r.clone()).unwrap_or_default()
     }
 
-    /// Stops accepting, lets running requests finish, then returns.
+    /// Stops accepting, lets running requests finish until the deadline, then returns.
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
@@ -164,27 +234,58 @@ impl Running {
     }
 }
 
-/// Serves on `addr` until [`Running::stop`] or `shutdown` resolves.
-pub async fn start(config: Config, addr: SocketAddr) -> std::io::Result<Running> {
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    let addr = listener.local_addr()?;
+/// Serves on `addr` until [`Running::stop`].
+pub async fn start(config: Config, addr: SocketAddr) -> Result<Running, ConfigError> {
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| ConfigError::BadUpstream { url: addr.to_string(), reason: e.to_string() })?;
+    let addr = listener.local_addr().map_err(|e| ConfigError::BadUpstream { url: addr.to_string(), reason: e.to_string() })?;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(config.upstream_timeout)
         .build()
-        .map_err(std::io::Error::other)?;
-    let per_minute = NonZeroU32::new(config.requests_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
-    let limiter = RateLimiter::keyed(Quota::per_minute(per_minute));
-    let state = Arc::new(AppState { config, http, limiter, records: Mutex::default() });
+        .map_err(|e| ConfigError::BadUpstream { url: config.upstream.clone(), reason: e.to_string() })?;
+    let counters = match &config.redis_url {
+        Some(url) => access::Store::Redis(access::RedisCounters::connect(url).await.map_err(ConfigError::Redis)?),
+        None => access::Store::Memory(access::MemoryCounters::default()),
+    };
+    let body_budget_kb = (config.body_memory_bytes / 1024).clamp(1, u32::MAX as usize >> 4) as u32;
+    let (hard_stop_tx, hard_stop) = tokio::sync::watch::channel(false);
+    let state = Arc::new(AppState {
+        in_flight: Arc::new(tokio::sync::Semaphore::new(config.max_in_flight.max(1))),
+        body_memory: Arc::new(tokio::sync::Semaphore::new(body_budget_kb as usize)),
+        body_budget_kb,
+        prefix: config.prefix(),
+        metrics: observe::metrics_handle(),
+        hard_stop,
+        config,
+        http,
+        counters,
+        #[cfg(feature = "test-hooks")]
+        records: std::sync::Mutex::default(),
+    });
     let app = router(state.clone());
+    let deadline = state.config.shutdown_deadline;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            });
-        if let Err(e) = server.await {
-            tracing::error!(error = %e, "server stopped");
+        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(async move {
+            let _ = rx.await;
+            let _ = stopping_tx.send(());
+        });
+        let server = std::pin::pin!(std::future::IntoFuture::into_future(server));
+        // Once told to stop, running requests get `deadline`, not for ever.
+        let deadline_after_stop = async move {
+            if stopping_rx.await.is_ok() {
+                tokio::time::sleep(deadline).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            result = server => if let Err(e) = result { tracing::error!(error = %e, "server stopped") },
+            () = deadline_after_stop => {
+                tracing::warn!("shutdown deadline passed: dropping the requests still running");
+                let _ = hard_stop_tx.send(true);
+            }
         }
     });
     Ok(Running { addr, state, shutdown: Some(tx), task })
@@ -195,241 +296,110 @@ fn router(state: Arc<AppState>) -> Router {
         .allow_origin(AllowOrigin::list(state.config.allowed_origins.clone()))
         .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
         .allow_headers([header::CONTENT_TYPE, HeaderName::from_static("x-api-key")])
-        .expose_headers(
-            ["x-remaining-credits", "x-credits-consumed", "retry-after", "x-stand-in"].map(HeaderName::from_static),
-        )
+        .expose_headers(["x-remaining-credits", "x-credits-consumed", "retry-after", "x-stand-in"].map(HeaderName::from_static))
         .max_age(Duration::from_secs(600));
+    let metrics = state.metrics.clone();
     Router::new()
         .route("/health", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
-        .fallback(forward)
-        .layer(middleware::from_fn_with_state(state.clone(), guard))
+        .route("/metrics", get(move || std::future::ready(metrics.render())))
+        .fallback(handle)
         .layer(cors)
         .with_state(state)
 }
 
-fn json_error(status: StatusCode, message: impl Into<String>) -> Response {
+pub(crate) fn json_error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(serde_json::json!({ "error": message.into() }))).into_response()
 }
 
-/// Origin check and rate limit, before anything reaches the upstream.
-async fn guard(State(state): State<Arc<AppState>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, request: Request, next: Next) -> Response {
-    if let Some(origin) = request.headers().get(header::ORIGIN) {
-        if !state.config.allowed_origins.contains(origin) {
-            return json_error(StatusCode::FORBIDDEN, "This proxy does not serve pages from this origin");
+fn refused(refusal: &Refusal) -> Response {
+    metrics::counter!("proxy_refusals_total", "reason" => refusal.reason()).increment(1);
+    let status = StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::FORBIDDEN);
+    let mut response = json_error(status, refusal.to_string());
+    if let Some(secs) = refusal.retry_after_secs() {
+        if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
         }
     }
-    let exempt = request.method() == Method::OPTIONS || request.uri().path() == "/health";
-    if !exempt {
-        if let Err(not_until) = state.limiter.check_key(&peer.ip()) {
-            let wait = not_until.wait_time_from(DefaultClock::default().now()).as_secs().max(1);
-            let mut response = json_error(StatusCode::TOO_MANY_REQUESTS, format!("Rate limit: try again in {wait} s"));
-            if let Ok(value) = HeaderValue::from_str(&wait.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
-            return response;
-        }
-    }
-    next.run(request).await
+    response
 }
 
-/// Which upstream URL a proxy path maps to; `None` for paths it doesn't serve.
-fn upstream_url(config: &Config, path_and_query: &str) -> Option<String> {
-    let path = path_and_query.split('?').next().unwrap_or_default();
-    if path.contains("..") {
-        return None;
+/// Who is calling, by the rules in [`access`]: a token's name, or a page's IP.
+fn client_of(config: &Config, request: &Request, peer: IpAddr) -> Result<(String, Limits), Refusal> {
+    let origin = request.headers().get(header::ORIGIN);
+    if origin.is_some_and(|o| !config.allowed_origins.contains(o)) {
+        return Err(Refusal::OriginNotAllowed);
     }
-    if path == "/upload-asset" {
-        return Some(format!("{}{path_and_query}", config.upload_upstream));
+    if !config.tokens.is_empty() {
+        let sent = request.headers().get("x-api-key").and_then(|v| v.to_str().ok()).map(str::trim).unwrap_or_default();
+        return config
+            .tokens
+            .iter()
+            .find(|t| constant_time_eq(t.secret.as_bytes(), sent.as_bytes()))
+            .map(|t| (format!("token:{}", t.name), t.limits))
+            .ok_or(Refusal::BadToken);
     }
-    let api_path = path == "/v1/sadtalker"
-        || path == "/v2/sadtalker"
-        || path == "/v1/get-user-credits"
-        || path.starts_with("/v2/requests/");
-    api_path.then(|| format!("{}{path_and_query}", config.upstream))
+    if origin.is_none() {
+        return Err(Refusal::NoOrigin);
+    }
+    Ok((format!("ip:{peer}"), config.default_limits))
 }
 
-/// Response headers passed back to the page.
-const PASSED_BACK: [HeaderName; 3] = [header::CONTENT_TYPE, header::CONTENT_LENGTH, header::RETRY_AFTER];
-const PASSED_BACK_CUSTOM: [&str; 3] = ["x-remaining-credits", "x-credits-consumed", "x-stand-in"];
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
 
-async fn forward(State(state): State<Arc<AppState>>, request: Request) -> Response {
-    let started = Instant::now();
-    let method = request.method().clone();
-    let path = request.uri().path().to_string();
-    let path_and_query = request.uri().path_and_query().map_or(path.clone(), |p| p.as_str().to_string());
-    let client_sent_key = request.headers().contains_key("x-api-key");
-    let public_base = public_base(request.headers());
-    let log = AccessLog { state: state.clone(), method: method.to_string(), path: path.clone(), started, client_sent_key };
+/// A future that resolves once the shutdown deadline has passed.
+pub(crate) async fn deadline_passed(mut hard_stop: tokio::sync::watch::Receiver<bool>) {
+    let _ = hard_stop.wait_for(|stop| *stop).await;
+}
 
-    let Some(target) = upstream_url(&state.config, &path_and_query) else {
-        return log.finish(json_error(StatusCode::NOT_FOUND, "This proxy forwards the SadTalker API's paths only"));
+async fn handle(State(state): State<Arc<AppState>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, request: Request) -> Response {
+    let hard_stop = state.hard_stop.clone();
+    tokio::select! {
+        response = serve(state, peer, request) => response,
+        () = deadline_passed(hard_stop) => json_error(StatusCode::SERVICE_UNAVAILABLE, "The proxy is shutting down; try again"),
+    }
+}
+
+async fn serve(state: Arc<AppState>, peer: SocketAddr, request: Request) -> Response {
+    let log = observe::AccessLog::start(&request);
+    let Ok(_slot) = state.in_flight.clone().try_acquire_owned() else {
+        return log.finish(&state, "busy", json_error(StatusCode::SERVICE_UNAVAILABLE, "The proxy is handling as many requests as it may; try again shortly"));
     };
-    if request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok())
-        > Some(state.config.max_body_bytes)
-    {
-        return log.finish(too_large(state.config.max_body_bytes));
+    let Some(route) = routes::route(request.method(), request.uri().path(), &state.prefix) else {
+        return log.finish(&state, "none", json_error(StatusCode::NOT_FOUND, "This proxy forwards the SadTalker API's requests only"));
+    };
+    let (client, limits) = match client_of(&state.config, &request, peer.ip()) {
+        Ok(client) => client,
+        Err(refusal) => return log.finish(&state, route.label(), refused(&refusal)),
+    };
+    if let Err(refusal) = access::admit(&state.counters, &client, limits, state.config.proxy_runs_per_day, route.cost()).await {
+        return log.finish(&state, route.label(), refused(&refusal));
     }
+    let public_base = forward::public_base(&state.config, request.headers());
     let content_type = request.headers().get(header::CONTENT_TYPE).cloned();
-    // Bodies are small JSON or inline inputs up to the limit; buffering them
-    // means an oversized one is refused before the upstream sees a byte.
-    let body = match axum::body::to_bytes(request.into_body(), state.config.max_body_bytes).await {
-        Ok(body) => body,
-        Err(_) => return log.finish(too_large(state.config.max_body_bytes)),
+    let (headers, body) = {
+        let (parts, body) = request.into_parts();
+        (parts.headers, body)
     };
-
-    let mut upstream = state.http.request(method.clone(), &target).header("x-api-key", &state.config.api_key.0);
-    if let Some(content_type) = content_type {
-        upstream = upstream.header(header::CONTENT_TYPE, content_type);
-    }
-    if method != Method::GET {
-        upstream = upstream.body(body);
-    }
-    let answer = match upstream.send().await {
-        Ok(answer) => answer,
-        Err(e) if e.is_timeout() => return log.finish(json_error(StatusCode::GATEWAY_TIMEOUT, "The upstream took too long")),
-        Err(_) => return log.finish(json_error(StatusCode::BAD_GATEWAY, "The proxy could not reach the upstream")),
+    let (bytes, _memory) = if matches!(route, Route::SubmitOneShot | Route::SubmitJob | Route::Upload) {
+        match forward::read_body(&state, &headers, body).await {
+            Ok(read) => (read.0, Some(read.1)),
+            Err(response) => return log.finish(&state, route.label(), response),
+        }
+    } else {
+        (axum::body::Bytes::new(), None)
     };
-
-    let status = answer.status();
-    let mut headers = HeaderMap::new();
-    for name in PASSED_BACK {
-        if let Some(value) = answer.headers().get(&name) {
-            headers.insert(name, value.clone());
-        }
+    let response = forward::forward(state.clone(), &route, content_type, bytes, &public_base).await;
+    if route.cost() == Cost::Run && response.status().is_success() {
+        metrics::counter!("proxy_runs_submitted_total", "route" => route.label()).increment(1);
     }
-    for name in PASSED_BACK_CUSTOM {
-        if let Some(value) = answer.headers().get(name) {
-            headers.insert(HeaderName::from_static(name), value.clone());
-        }
-    }
-
-    // v2's status/response URLs point at the upstream; point them back here.
-    if path == "/v2/sadtalker" && status.is_success() {
-        let bytes = answer.bytes().await.unwrap_or_default();
-        let body = rewrite_job_urls(&bytes, &state.config.upstream, &public_base);
-        headers.remove(header::CONTENT_LENGTH);
-        let mut response = (status, headers, body).into_response();
-        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        return log.finish(response);
-    }
-
-    // Everything else streams through chunk by chunk.
-    log.finish((status, headers, Body::from_stream(answer.bytes_stream())).into_response())
-}
-
-fn too_large(limit: usize) -> Response {
-    json_error(StatusCode::PAYLOAD_TOO_LARGE, format!("The request body is larger than this proxy's limit of {} MB", limit / 1024 / 1024))
-}
-
-/// The proxy's own base URL as the client reached it.
-fn public_base(headers: &HeaderMap) -> String {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    let scheme = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
-    format!("{scheme}://{host}")
-}
-
-/// Rewrites `status_url` / `response_url` that start with the upstream base.
-fn rewrite_job_urls(body: &Bytes, upstream: &str, public_base: &str) -> Bytes {
-    let Ok(mut json) = serde_json::from_slice::<serde_json::Value>(body) else { return body.clone() };
-    for key in ["status_url", "response_url"] {
-        if let Some(serde_json::Value::String(url)) = json.get_mut(key) {
-            if let Some(rest) = url.strip_prefix(upstream) {
-                *url = format!("{public_base}{rest}");
-            }
-        }
-    }
-    Bytes::from(json.to_string())
-}
-
-/// Writes one access-log line per request when its answer has been sent:
-/// method, path (never the query), status, bytes, milliseconds. Never a key or a body.
-struct AccessLog {
-    state: Arc<AppState>,
-    method: String,
-    path: String,
-    started: Instant,
-    client_sent_key: bool,
-}
-
-#[derive(Clone, Default)]
-struct ByteCounter(Arc<std::sync::atomic::AtomicUsize>);
-
-impl ByteCounter {
-    fn add(&self, n: usize) {
-        self.0.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
-    }
-}
-
-/// Logs when the streamed body is finished (or dropped by a client that left).
-struct StreamDone {
-    record: AccessRecord,
-    started: Instant,
-    bytes: ByteCounter,
-}
-
-impl Drop for StreamDone {
-    fn drop(&mut self) {
-        let bytes = self.bytes.0.load(std::sync::atomic::Ordering::Relaxed);
-        log_line(&self.record, bytes, self.started);
-    }
-}
-
-fn log_line(record: &AccessRecord, bytes: usize, started: Instant) {
-    tracing::info!(
-        target: "access",
-        method = %record.method,
-        path = %record.path,
-        status = record.status,
-        bytes,
-        ms = started.elapsed().as_millis() as u64,
-        client_sent_key = record.client_sent_key,
-    );
-}
-
-impl AccessLog {
-    fn finish(self, response: Response) -> Response {
-        let record = AccessRecord {
-            method: self.method,
-            path: self.path,
-            status: response.status().as_u16(),
-            client_sent_key: self.client_sent_key,
-        };
-        if let Ok(mut records) = self.state.records.lock() {
-            records.push(record.clone());
-        }
-        let (parts, body) = response.into_parts();
-        let done = StreamDone { record, started: self.started, bytes: ByteCounter::default() };
-        let bytes = done.bytes.clone();
-        // The log line is written when the body stream ends or is dropped.
-        let stream = body.into_data_stream().map(move |chunk| {
-            let _keep = &done;
-            if let Ok(data) = &chunk {
-                bytes.add(data.len());
-            }
-            chunk
-        });
-        Response::from_parts(parts, Body::from_stream(stream))
-    }
+    log.finish(&state, route.label(), response)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn config() -> Config {
-        Config { upstream: "http://up.example".into(), upload_upstream: "http://files.example".into(), ..Config::new(ApiKey::new("k").expect("key")) }
-    }
-
-    #[test]
-    fn only_the_apis_paths_are_forwarded() {
-        let c = config();
-        assert_eq!(upstream_url(&c, "/v1/sadtalker").as_deref(), Some("http://up.example/v1/sadtalker"));
-        assert_eq!(upstream_url(&c, "/v2/requests/abc/status?x=1").as_deref(), Some("http://up.example/v2/requests/abc/status?x=1"));
-        assert_eq!(upstream_url(&c, "/upload-asset").as_deref(), Some("http://files.example/upload-asset"));
-        assert_eq!(upstream_url(&c, "/v1/other-model"), None);
-        assert_eq!(upstream_url(&c, "/v2/requests/../../admin"), None);
-        assert_eq!(upstream_url(&c, "/"), None);
-    }
 
     #[test]
     fn config_errors_are_clear() {
@@ -442,14 +412,9 @@ mod tests {
         assert!(parse_origin("https://studio.example.com").is_ok());
         assert!(parse_origin("https://studio.example.com/page").is_err());
         assert!(parse_origin("*").is_err());
-    }
-
-    #[test]
-    fn job_urls_point_back_at_the_proxy() {
-        let body = Bytes::from(r#"{"request_id":"r1","status_url":"http://up.example/v2/requests/r1/status","response_url":"http://up.example/v2/requests/r1"}"#);
-        let out: serde_json::Value = serde_json::from_slice(&rewrite_job_urls(&body, "http://up.example", "http://proxy:1")).expect("json");
-        assert_eq!(out["status_url"], "http://proxy:1/v2/requests/r1/status");
-        assert_eq!(out["response_url"], "http://proxy:1/v2/requests/r1");
-        assert_eq!(out["request_id"], "r1");
+        assert_eq!(parse_public_url("https://p.example/segmind/").as_deref(), Ok("https://p.example/segmind"));
+        assert!(parse_public_url("https://p.example/a%2e").is_err());
+        let config = Config { public_url: Some("https://p.example/segmind".into()), ..Config::new(ApiKey::new("k").expect("key")) };
+        assert_eq!(config.prefix(), "/segmind");
     }
 }

@@ -6,10 +6,20 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
-use proxy::{parse_origin, parse_upstream, ApiKey, Config, ConfigError};
+use proxy::access::{parse_tokens, Limits};
+use proxy::{parse_origin, parse_public_url, parse_upstream, ApiKey, Config, ConfigError};
 
 #[derive(Parser)]
-#[command(about = "Forwards the SadTalker API for the studio page, adding the Segmind API key on this server")]
+#[command(
+    about = "Forwards the SadTalker API for the studio page, adding the Segmind API key on this server",
+    after_help = "Who may call: with --tokens-file, only clients sending one of its tokens in x-api-key (each with \
+its own limits); without it, only pages from an --allow-origin (the Origin header is required).\n\
+Budgets: runs (submissions, the costly part) per client per minute and per UTC day, and per UTC day for the \
+whole proxy; reads (status, results, credits, uploads) per client per minute. Counts are kept per window (a \
+minute, a UTC day) and nothing else: in this process they are lost on restart (a restart resets today's caps); \
+with --redis-url they are shared by every replica and survive restarts until their window ends.\n\
+Every refusal is a JSON error with a plain message, and Retry-After where waiting helps."
+)]
 struct Args {
     /// Address to listen on.
     #[arg(long, env = "PROXY_HOST", default_value = "127.0.0.1")]
@@ -36,12 +46,50 @@ struct Args {
     /// Largest request body accepted, in MB (larger ones get a JSON 413).
     #[arg(long, env = "PROXY_MAX_BODY_MB", default_value_t = 64)]
     max_body_mb: usize,
-    /// Requests one client (IP address) may make per minute (more get 429 with Retry-After).
-    #[arg(long, env = "PROXY_RATE_PER_MINUTE", default_value_t = 30)]
-    rate_per_minute: u32,
+    /// Runs (submissions) one client may start per minute.
+    #[arg(long, env = "PROXY_RUNS_PER_MINUTE", default_value_t = Limits::default().runs_per_minute)]
+    runs_per_minute: u32,
+    /// Runs one client may start per UTC day.
+    #[arg(long, env = "PROXY_RUNS_PER_DAY", default_value_t = Limits::default().runs_per_day)]
+    runs_per_day: u32,
+    /// Runs the whole proxy may start per UTC day, all clients (and replicas) together.
+    #[arg(long, env = "PROXY_RUNS_PER_DAY_TOTAL", default_value_t = 500)]
+    runs_per_day_total: u32,
+    /// Reads (job status, results, credits, uploads) one client may make per minute.
+    #[arg(long, env = "PROXY_READS_PER_MINUTE", default_value_t = Limits::default().reads_per_minute)]
+    reads_per_minute: u32,
+    /// A file of client tokens, one a line: `name token [runs-per-minute runs-per-day reads-per-minute]`.
+    /// With it, every request needs one of them in x-api-key.
+    #[arg(long, env = "PROXY_TOKENS_FILE")]
+    tokens_file: Option<PathBuf>,
+    /// Keep the counts in Redis (redis://host:6379), shared by several replicas.
+    #[arg(long, env = "PROXY_REDIS_URL")]
+    redis_url: Option<String>,
+    /// The URL clients reach this proxy at, like https://studio.example/segmind (the v2 job URLs
+    /// it hands out are built on it; its path is accepted as a prefix).
+    #[arg(long, env = "PROXY_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Believe X-Forwarded-Proto/-Host/-Prefix (only behind a reverse proxy you run).
+    #[arg(long, env = "PROXY_TRUST_FORWARDED")]
+    trust_forwarded: bool,
+    /// Memory all request bodies may take at once, in MB (more wait their turn with a 503).
+    #[arg(long, env = "PROXY_BODY_MEMORY_MB", default_value_t = 256)]
+    body_memory_mb: usize,
+    /// Requests handled at once (more get a JSON 503).
+    #[arg(long, env = "PROXY_MAX_IN_FLIGHT", default_value_t = 256)]
+    max_in_flight: usize,
+    /// Seconds a request body may take to arrive.
+    #[arg(long, env = "PROXY_BODY_TIMEOUT_SECS", default_value_t = 60)]
+    body_timeout_secs: u64,
     /// Seconds to wait for the upstream; a run takes ~2 minutes, cold starts more.
     #[arg(long, env = "PROXY_UPSTREAM_TIMEOUT_SECS", default_value_t = 600)]
     upstream_timeout_secs: u64,
+    /// Seconds a shutdown (SIGTERM) waits for running requests before dropping them.
+    #[arg(long, env = "PROXY_SHUTDOWN_DEADLINE_SECS", default_value_t = 30)]
+    shutdown_deadline_secs: u64,
+    /// Log lines as text or JSON.
+    #[arg(long, env = "PROXY_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
 }
 
 fn config(args: &Args) -> Result<Config, ConfigError> {
@@ -55,22 +103,45 @@ fn config(args: &Args) -> Result<Config, ConfigError> {
         _ => return Err(ConfigError::MissingKey),
     };
     let allowed_origins = args.allow_origins.iter().map(|o| parse_origin(o.trim())).collect::<Result<_, _>>()?;
+    let default_limits = Limits { runs_per_minute: args.runs_per_minute, runs_per_day: args.runs_per_day, reads_per_minute: args.reads_per_minute };
+    let tokens = match &args.tokens_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| ConfigError::KeyFile { path: path.display().to_string(), reason: e.to_string() })?;
+            parse_tokens(&text, default_limits)?
+        }
+        None => Vec::new(),
+    };
     Ok(Config {
         api_key: key,
         upstream: parse_upstream(&args.upstream)?,
         upload_upstream: parse_upstream(&args.upload_upstream)?,
         allowed_origins,
+        tokens,
+        default_limits,
+        proxy_runs_per_day: args.runs_per_day_total,
+        redis_url: args.redis_url.clone(),
+        public_url: args.public_url.as_deref().map(parse_public_url).transpose()?,
+        trust_forwarded: args.trust_forwarded,
         max_body_bytes: args.max_body_mb * 1024 * 1024,
-        requests_per_minute: args.rate_per_minute,
+        body_memory_bytes: args.body_memory_mb * 1024 * 1024,
+        max_in_flight: args.max_in_flight,
+        body_read_timeout: Duration::from_secs(args.body_timeout_secs),
         upstream_timeout: Duration::from_secs(args.upstream_timeout_secs),
+        shutdown_deadline: Duration::from_secs(args.shutdown_deadline_secs),
     })
 }
 
 #[tokio::main]
 async fn main() {
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    tracing_subscriber::fmt().with_writer(std::io::stderr).with_target(false).with_ansi(ansi).init();
     let args = Args::parse();
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let logs = tracing_subscriber::fmt().with_writer(std::io::stderr).with_target(false);
+    if args.log_format == "json" {
+        logs.json().init();
+    } else {
+        logs.with_ansi(ansi).init();
+    }
     let config = match config(&args) {
         Ok(config) => config,
         Err(e) => {
@@ -83,14 +154,14 @@ async fn main() {
     let running = match proxy::start(config, SocketAddr::new(args.host, args.port)).await {
         Ok(running) => running,
         Err(e) => {
-            eprintln!("proxy: cannot listen on {}:{}: {e}", args.host, args.port);
+            eprintln!("proxy: cannot start on {}:{}: {e}", args.host, args.port);
             std::process::exit(2);
         }
     };
     println!("{}", running.url());
     tracing::info!(url = %running.url(), upstream = %upstream, allowed_origins = origins, "proxy listening");
     shutdown_signal().await;
-    tracing::info!("shutting down: finishing running requests");
+    tracing::info!(deadline_secs = args.shutdown_deadline_secs, "shutting down: finishing running requests until the deadline");
     running.stop().await;
 }
 

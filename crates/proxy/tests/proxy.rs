@@ -10,6 +10,15 @@ use std::time::Duration;
 use futures_util::StreamExt;
 
 const KEY: &str = "sg_proxy_test_key_4f9a";
+/// The origin every test proxy allows (pages from elsewhere are refused).
+const ORIGIN: &str = "http://127.0.0.1:1";
+
+/// An HTTP client that calls as the allowed page does (with its Origin).
+fn client() -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("origin", reqwest::header::HeaderValue::from_static(ORIGIN));
+    reqwest::Client::builder().default_headers(headers).build().expect("client")
+}
 
 fn samples() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../media/generated");
@@ -37,7 +46,7 @@ struct Proxy {
 impl Proxy {
     fn start(upstream: &str, extra: &[&str]) -> Proxy {
         let mut child = Command::new(env!("CARGO_BIN_EXE_proxy"))
-            .args(["--port", "0", "--upstream", upstream, "--allow-origin", "http://127.0.0.1:1"])
+            .args(["--port", "0", "--upstream", upstream, "--allow-origin", ORIGIN])
             .args(extra)
             .env("SEGMIND_API_KEY", KEY)
             .stdout(Stdio::piped())
@@ -96,7 +105,7 @@ fn body(stand_in: &stand_in::Running) -> String {
 async fn adds_its_key_and_streams_the_video_back() {
     let stand_in = stand_in(100).await;
     let proxy = Proxy::start(&stand_in.url(), &[]);
-    let http = reqwest::Client::new();
+    let http = client();
     let answer = http
         .post(format!("{}/v1/sadtalker", proxy.url))
         .header("content-type", "application/json")
@@ -135,7 +144,7 @@ async fn adds_its_key_and_streams_the_video_back() {
 async fn origins_not_allowed_are_refused_before_the_upstream() {
     let stand_in = stand_in(0).await;
     let proxy = Proxy::start(&stand_in.url(), &[]);
-    let http = reqwest::Client::new();
+    let http = client();
     let refused = http
         .post(format!("{}/v1/sadtalker", proxy.url))
         .header("origin", "https://evil.example")
@@ -165,7 +174,7 @@ async fn oversized_bodies_get_a_json_413_and_never_reach_the_upstream() {
     let stand_in = stand_in(0).await;
     let proxy = Proxy::start(&stand_in.url(), &["--max-body-mb", "1"]);
     let big = format!(r#"{{"input_image":"data:image/png;base64,{}","input_audio":"x"}}"#, "A".repeat(2 * 1024 * 1024));
-    let answer = reqwest::Client::new().post(format!("{}/v1/sadtalker", proxy.url)).body(big).send().await.expect("answer");
+    let answer = client().post(format!("{}/v1/sadtalker", proxy.url)).body(big).send().await.expect("answer");
     assert_eq!(answer.status(), 413);
     let message: serde_json::Value = serde_json::from_slice(&answer.bytes().await.expect("body")).expect("JSON error");
     assert!(message["error"].as_str().is_some_and(|m| m.contains("1 MB")), "{message}");
@@ -175,10 +184,10 @@ async fn oversized_bodies_get_a_json_413_and_never_reach_the_upstream() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_rate_limit_answers_429_with_retry_after() {
+async fn reads_and_runs_have_separate_budgets_with_retry_after() {
     let stand_in = stand_in(0).await;
-    let proxy = Proxy::start(&stand_in.url(), &["--rate-per-minute", "2"]);
-    let http = reqwest::Client::new();
+    let proxy = Proxy::start(&stand_in.url(), &["--reads-per-minute", "2", "--runs-per-minute", "1"]);
+    let http = client();
     let mut statuses = Vec::new();
     let mut retry_after = None;
     for _ in 0..3 {
@@ -189,8 +198,16 @@ async fn the_rate_limit_answers_429_with_retry_after() {
     assert_eq!(statuses, [200, 200, 429]);
     assert!(retry_after.is_some_and(|s| (1..=60).contains(&s)), "Retry-After in seconds: {retry_after:?}");
     assert_eq!(stand_in.seen().len(), 2, "the limited request never reached the upstream");
+    // Reads used up, yet a run still goes: its budget is its own.
+    let run = http.post(format!("{}/v1/sadtalker", proxy.url)).body(body(&stand_in)).send().await.expect("answer");
+    assert_eq!(run.status(), 200);
+    let second = http.post(format!("{}/v1/sadtalker", proxy.url)).body(body(&stand_in)).send().await.expect("answer");
+    assert_eq!(second.status(), 429);
+    assert!(second.headers().contains_key("retry-after"));
+    let message: serde_json::Value = serde_json::from_slice(&second.bytes().await.expect("body")).expect("JSON error");
+    assert!(message["error"].as_str().is_some_and(|m| m.contains("runs started from here this minute")), "{message}");
     let health = http.get(format!("{}/health", proxy.url)).send().await.expect("health");
-    assert_eq!(health.status(), 200, "health is not rate limited");
+    assert_eq!(health.status(), 200, "health is not limited");
     proxy.stop();
     stand_in.stop().await;
 }
@@ -221,7 +238,7 @@ async fn a_50_mb_answer_streams_through_without_being_held_in_memory() {
     let (upstream, task) = big_upstream(SIZE).await;
     let proxy = Proxy::start(&upstream, &[]);
     let before_kb = proxy.peak_rss_kb();
-    let answer = reqwest::Client::new().post(format!("{}/v1/sadtalker", proxy.url)).body("{}").send().await.expect("answer");
+    let answer = client().post(format!("{}/v1/sadtalker", proxy.url)).body("{}").send().await.expect("answer");
     assert_eq!(answer.status(), 200);
     let mut received = 0usize;
     let mut stream = answer.bytes_stream();
@@ -246,7 +263,7 @@ async fn sigterm_lets_a_running_request_finish() {
     let proxy = Proxy::start(&stand_in.url(), &[]);
     let url = format!("{}/v1/sadtalker", proxy.url);
     let request_body = body(&stand_in);
-    let running = tokio::spawn(async move { reqwest::Client::new().post(url).body(request_body).send().await });
+    let running = tokio::spawn(async move { client().post(url).body(request_body).send().await });
     tokio::time::sleep(Duration::from_millis(400)).await;
     let status = Command::new("kill").args(["-TERM", &proxy.child.id().to_string()]).status().expect("kill");
     assert!(status.success());
@@ -285,7 +302,12 @@ fn a_missing_key_or_bad_upstream_fails_at_start_with_a_clear_error() {
         (output.status.code(), String::from_utf8_lossy(&output.stdout).to_string())
     };
     assert_eq!(code, Some(0));
-    for flag in ["--upstream", "--allow-origin", "--max-body-mb", "--rate-per-minute", "--upstream-timeout-secs", "--key-file"] {
+    for flag in [
+        "--upstream", "--allow-origin", "--max-body-mb", "--runs-per-minute", "--runs-per-day", "--runs-per-day-total", "--reads-per-minute",
+        "--tokens-file", "--redis-url", "--public-url", "--trust-forwarded", "--max-in-flight", "--body-timeout-secs",
+        "--shutdown-deadline-secs", "--log-format", "--upstream-timeout-secs", "--key-file",
+    ] {
         assert!(help.contains(flag), "--help explains {flag}");
     }
+    assert!(help.contains("UTC day") && help.contains("lost on restart"), "--help states what the counters survive: {help}");
 }
