@@ -18,7 +18,14 @@ async fn serve_repo() -> stand_in::Running {
 }
 
 async fn results(browser: &Browser) -> Value {
-    browser.wait_until("the page's checks to finish", "return window.__results !== undefined;").await;
+    let deadline = std::time::Instant::now() + support::WAIT;
+    while browser.js("return window.__results !== undefined;").await != json!(true) {
+        if std::time::Instant::now() > deadline {
+            let state = browser.js("return JSON.stringify({ href: location.href, session: Object.assign({}, sessionStorage), errors: window.__errors || null });").await;
+            panic!("timed out waiting for the page's checks to finish: {state}");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     browser.js("return window.__results;").await
 }
 

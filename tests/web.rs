@@ -105,7 +105,8 @@ async fn abort_before_the_answer_is_a_cancel() {
     let request = sample_request(|_| {});
     let endpoint = endpoint(STAND_IN_DEFAULT_KEY);
     let run = Run { signal: Some(&signal), timeout_secs: None, on_progress: quiet() };
-    let pending = transport::generate(&endpoint, &request, &Inline::default(), &run);
+    let inline = Inline::default();
+    let pending = transport::generate(&endpoint, &request, &inline, &run);
     controller.abort();
     assert_eq!(pending.await.expect_err("cancelled"), ApiError::Cancelled);
 }

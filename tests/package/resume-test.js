@@ -4,12 +4,12 @@
 import init, { generate, resume } from "../../pkg/talking_head_studio.js";
 
 const results = {};
+let kept = null;
 const errorOf = (e) => ({ name: e.name, kind: e.kind, message: e.message });
 try {
   await init();
   const base = location.origin;
   kept = sessionStorage.getItem("ticket");
-  let kept = null;
   if (!kept) {
     const request = { input_image: `${base}/samples/portrait.jpg`, input_audio: `${base}/samples/voice.mp3` };
     generate(request, {
@@ -20,7 +20,7 @@ try {
           location.reload();
         }
       },
-    }).catch(() => {});
+    }).catch((e) => { window.__results = { unexpected: `phase 1: ${e && (e.stack || e.message || e)}` }; });
   } else {
     const ticket = JSON.parse(kept);
     results.ticket = ticket;
