@@ -231,12 +231,7 @@ async fn run_case(browser: &Browser, a: &stand_in::Running, b: &stand_in::Runnin
 
     match &case.fault {
         Fault::Clean => {}
-        Fault::Submit(failure) => {
-            let count = failure.count.unwrap_or(1);
-            for _ in 0..count {
-                a.fail_next(Failure { count: Some(1), ..failure.clone() });
-            }
-        }
+        Fault::Submit(failure) => a.fail_next(failure.clone()),
         Fault::Read(target, failure) => a.fail_reads(*target, failure.clone()),
         Fault::JobOnOtherOrigin => a.set_job_base(Some(b.url())),
         Fault::StatusRedirectsElsewhere => {

@@ -74,6 +74,7 @@ async fn every_status_in_every_body_kind_is_explained_and_the_inputs_stay() {
         for body in [BodyKind::Json, BodyKind::Text, BodyKind::Html] {
             let message = format!("upstream says {status} in {body:?}");
             // Only a 429 (the run was not started) is sent again by itself: fail every attempt so the final message shows.
+            stand_in.clear_failures();
             stand_in.fail_next(Failure { message: Some(message.clone()), retry_after: Some(1), count: Some(4), ..Failure::new(status, body) });
             browser.click("generate").await;
             if status == 429 {

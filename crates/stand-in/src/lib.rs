@@ -149,10 +149,12 @@ impl Running {
         self.state.seen.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
-    /// Queues a failure for the next API request.
+    /// Queues a failure for the next API request(s): `count` of them (default 1),
+    /// as `POST /_stand-in/fail-next` does.
     pub fn fail_next(&self, failure: Failure) {
+        let count = failure.count.unwrap_or(1).max(1) as usize;
         if let Ok(mut failures) = self.state.failures.lock() {
-            failures.push_back(failure);
+            failures.extend(std::iter::repeat_n(failure, count));
         }
     }
 
