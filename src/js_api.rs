@@ -215,7 +215,7 @@ fn studio_error(kind: &str, message: &str, status: Option<u16>, next_step: &str,
     error.set_name("StudioError");
     let fields: [(&str, JsValue); 5] = [
         ("kind", kind.into()),
-        ("status", status.map_or(JsValue::NULL, |s| JsValue::from(s))),
+        ("status", status.map_or(JsValue::NULL, JsValue::from)),
         ("nextStep", next_step.into()),
         ("serverMessage", server_message.map_or(JsValue::NULL, JsValue::from)),
         ("fieldErrors", to_js(&errors_js(field_errors))),

@@ -266,9 +266,9 @@ async fn a_slow_request_cannot_hold_shutdown_past_its_deadline() {
     let took = stopping.elapsed();
     assert!(took < Duration::from_secs(4), "stopped {took:?} after being asked, not after the 20 s run");
     let ended = tokio::time::timeout(Duration::from_secs(3), slow).await.expect("the slow request ended at the deadline").expect("task");
-    match ended {
-        Ok(answer) => assert_eq!(answer.status(), 503, "it is told the proxy is shutting down"),
-        Err(_) => {} // or its connection was closed
+    // It is told the proxy is shutting down, or its connection is closed.
+    if let Ok(answer) = ended {
+        assert_eq!(answer.status(), 503, "it is told the proxy is shutting down");
     }
     upstream.stop().await;
 }

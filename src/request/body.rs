@@ -1,0 +1,188 @@
+//! The request body: its eight fields under their JSON names, their
+//! documented bounds and defaults, and the checked body the transport sends.
+
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+/// Stand-ins for a local file in a checked request until it is sent (as an
+/// uploaded URL or inline data). Valid data: URIs, so validation passes;
+/// never sent: the session replaces them.
+pub const LOCAL_IMAGE_MARKER: &str = "data:application/x-local-image;base64,AA==";
+pub const LOCAL_AUDIO_MARKER: &str = "data:application/x-local-audio;base64,AA==";
+
+/// Documented bounds and defaults (../shared/API.md).
+pub const POSE_STYLE_MIN: i64 = 0;
+pub const POSE_STYLE_MAX: i64 = 45;
+pub const POSE_STYLE_DEFAULT: u8 = 4;
+pub const EXPRESSION_SCALE_MIN: f64 = 1.0;
+pub const EXPRESSION_SCALE_MAX: f64 = 3.0;
+pub const EXPRESSION_SCALE_DEFAULT: f64 = 1.4;
+/// The same default as the form shows it (no float formatting in the page).
+pub(super) const EXPRESSION_SCALE_DEFAULT_TEXT: &str = "1.4";
+
+/// Each field of the body, for attaching messages to the right control.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Field {
+    InputImage,
+    InputAudio,
+    PoseStyle,
+    ExpressionScale,
+    Preprocess,
+    ImageSize,
+    Enhancer,
+    Base64,
+}
+
+impl Field {
+    pub const ALL: [Field; 8] = [
+        Field::InputImage,
+        Field::InputAudio,
+        Field::PoseStyle,
+        Field::ExpressionScale,
+        Field::Preprocess,
+        Field::ImageSize,
+        Field::Enhancer,
+        Field::Base64,
+    ];
+
+    /// The field's name in the JSON body.
+    pub fn json_name(self) -> &'static str {
+        match self {
+            Field::InputImage => "input_image",
+            Field::InputAudio => "input_audio",
+            Field::PoseStyle => "pose_style",
+            Field::ExpressionScale => "expression_scale",
+            Field::Preprocess => "preprocess",
+            Field::ImageSize => "image_size",
+            Field::Enhancer => "enhancer",
+            Field::Base64 => "base64",
+        }
+    }
+
+    /// The field's name as the page labels it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::InputImage => "Portrait",
+            Field::InputAudio => "Voice",
+            Field::PoseStyle => "Pose style",
+            Field::ExpressionScale => "Expression scale",
+            Field::Preprocess => "Preprocess",
+            Field::ImageSize => "Image size",
+            Field::Enhancer => "Enhancer",
+            Field::Base64 => "Base64 answer",
+        }
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// How the model prepares the portrait before animating it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Preprocess {
+    Crop,
+    Extcrop,
+    Resize,
+    #[default]
+    Full,
+    Extfull,
+}
+
+impl Preprocess {
+    pub const ALL: [Preprocess; 5] = [
+        Preprocess::Crop,
+        Preprocess::Extcrop,
+        Preprocess::Resize,
+        Preprocess::Full,
+        Preprocess::Extfull,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Preprocess::Crop => "crop",
+            Preprocess::Extcrop => "extcrop",
+            Preprocess::Resize => "resize",
+            Preprocess::Full => "full",
+            Preprocess::Extfull => "extfull",
+        }
+    }
+
+    /// Case-insensitive, surrounding space ignored.
+    pub fn parse(text: &str) -> Option<Self> {
+        let text = text.trim();
+        Self::ALL.into_iter().find(|p| p.as_str().eq_ignore_ascii_case(text))
+    }
+}
+
+/// Resolution of the face renderer; sent as a JSON integer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ImageSize {
+    #[default]
+    Px256,
+    Px512,
+}
+
+impl ImageSize {
+    pub const ALL: [ImageSize; 2] = [ImageSize::Px256, ImageSize::Px512];
+
+    pub fn pixels(self) -> u32 {
+        match self {
+            ImageSize::Px256 => 256,
+            ImageSize::Px512 => 512,
+        }
+    }
+
+    pub fn from_pixels(pixels: i64) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| i64::from(s.pixels()) == pixels)
+    }
+}
+
+impl Serialize for ImageSize {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u32(self.pixels())
+    }
+}
+
+/// A validated body, ready to send. Field order and names match the API.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SadTalkerRequest {
+    pub input_image: String,
+    pub input_audio: String,
+    pub pose_style: u8,
+    pub expression_scale: f64,
+    pub preprocess: Preprocess,
+    pub image_size: ImageSize,
+    pub enhancer: bool,
+    pub base64: bool,
+}
+
+impl SadTalkerRequest {
+    pub fn to_json(&self) -> String {
+        // Serialising plain strings, integers, finite floats and bools cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The settings in one line, as shown beside a result.
+    pub fn summary(&self) -> String {
+        format!(
+            "pose_style {} · expression_scale {} · preprocess {} · image_size {} · enhancer {}",
+            self.pose_style,
+            // serde_json's shortest float text; keeps core's float formatting out of the page.
+            serde_json::Value::from(self.expression_scale),
+            self.preprocess.as_str(),
+            self.image_size.pixels(),
+            if self.enhancer { "on" } else { "off" }
+        )
+    }
+
+    /// A download name that says what made the file: `talking-head_2026-11-25_pose7_scale1.8_512px.mp4`.
+    pub fn file_name(&self, date: &str) -> String {
+        let scale = serde_json::Value::from(self.expression_scale).to_string();
+        format!("talking-head_{date}_pose{}_scale{scale}_{}_{}px.mp4", self.pose_style, self.preprocess.as_str(), self.image_size.pixels())
+    }
+}
