@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes the sample portrait and voice clip, and the test media, from packages
-# (see ../shared/TOOLCHAIN.md §6). Outputs go to media/generated/ (not
-# committed); a second run only checks they are there.
+# (a photo shipped in a Python wheel, speech from espeak-ng). Outputs go to
+# media/generated/ (not committed); a second run only checks they are there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=media/generated

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the app, its tests and its sample media need, on a bare
-# machine of this project's kind (see ../shared/TOOLCHAIN.md for why each step
-# is the way it is). Idempotent: a second run only checks and returns quickly.
+# machine of this project's kind (each step says why it is the way it is).
+# Idempotent: a second run only checks and returns quickly.
 #
 # After it, `source scripts/env.sh` puts the tools on PATH, and
 # `source scripts/wasm-env.sh` sets up the compiler for wasm32 builds.

@@ -1,6 +1,6 @@
 # Compiler environment for wasm32 builds: `source scripts/wasm-env.sh`.
 # rustup's wasm32 target (with rust-src) where installed; otherwise Debian's
-# rustc-web with build-std (../shared/TOOLCHAIN.md §1). Host builds must not
+# rustc-web with build-std (its std is not prebuilt for wasm32). Host builds must not
 # use this: build-std needs an explicit --target.
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 if command -v rustup >/dev/null 2>&1 \

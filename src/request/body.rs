@@ -11,7 +11,7 @@ use serde::{Serialize, Serializer};
 pub const LOCAL_IMAGE_MARKER: &str = "data:application/x-local-image;base64,AA==";
 pub const LOCAL_AUDIO_MARKER: &str = "data:application/x-local-audio;base64,AA==";
 
-/// Documented bounds and defaults (../shared/API.md).
+/// The bounds and defaults Segmind documents for SadTalker.
 pub const POSE_STYLE_MIN: i64 = 0;
 pub const POSE_STYLE_MAX: i64 = 45;
 pub const POSE_STYLE_DEFAULT: u8 = 4;

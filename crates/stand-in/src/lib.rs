@@ -1,4 +1,4 @@
-//! A local stand-in for the Segmind SadTalker API (../shared/API.md).
+//! A local stand-in for the Segmind SadTalker API (its contract as the README and `src/request` describe it).
 //!
 //! It keeps the contract — paths, the `x-api-key` check, 400s that name the
 //! field, the documented error codes on demand, CORS for pages on this

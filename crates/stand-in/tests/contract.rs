@@ -1,4 +1,4 @@
-//! The stand-in keeps the API's documented contract (../shared/API.md).
+//! The stand-in keeps the API's documented contract (paths, key check, errors, CORS, real MP4 answers).
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
