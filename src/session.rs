@@ -9,7 +9,7 @@ use crate::history::{History, HistoryError, HistoryItem};
 use crate::local_media::{self, LocalMedia};
 use crate::money::{self, JobEnd, TicketFate};
 use crate::object_url::ObjectUrl;
-use crate::request::{RequestDraft, SadTalkerRequest};
+use crate::request::{InputSource, RequestDraft, SadTalkerRequest};
 use crate::run_settings::{InputRoute, RunMode};
 use crate::saved_form::{PendingJob, Store};
 use crate::transport::{self, Inline, Progress, Run, Video};
@@ -44,10 +44,10 @@ async fn place_local_inputs(
         InputRoute::Upload => {
             let mut urls = transport::upload_assets(endpoint, &uris, run).await?.into_iter();
             if locals.image.is_some() {
-                request.input_image = urls.next().unwrap_or_default();
+                request.input_image = InputSource::Address(urls.next().unwrap_or_default());
             }
             if locals.audio.is_some() {
-                request.input_audio = urls.next().unwrap_or_default();
+                request.input_audio = InputSource::Address(urls.next().unwrap_or_default());
             }
         }
         InputRoute::Inline => {

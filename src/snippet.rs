@@ -4,7 +4,7 @@
 //! Segmind), never the one typed into the page.
 
 use crate::endpoint::EndpointKind;
-use crate::request::SadTalkerRequest;
+use crate::request::{InputSource, SadTalkerRequest};
 
 /// The environment variable the snippets read the Segmind key from.
 pub const SEGMIND_KEY_VARIABLE: &str = "SEGMIND_API_KEY";
@@ -58,10 +58,11 @@ fn quoted(text: &str) -> String {
     serde_json::Value::from(text).to_string()
 }
 
-fn shown_input(uri: &str) -> String {
-    if uri == crate::request::LOCAL_IMAGE_MARKER || uri == crate::request::LOCAL_AUDIO_MARKER {
-        return "<your local file: its upload-asset URL, or a data: URI>".into();
-    }
+fn shown_input(input: &InputSource) -> String {
+    let uri = match input {
+        InputSource::Address(uri) => uri,
+        InputSource::LocalFile { name } => return format!("<your local file {name}: its upload-asset URL, or a data: URI>"),
+    };
     if uri.len() <= MAX_SHOWN_INPUT {
         return uri.to_string();
     }
@@ -173,7 +174,7 @@ mod tests {
     #[test]
     fn a_proxy_gets_no_key_header_and_inline_files_are_elided() {
         let mut r = request();
-        r.input_image = format!("data:image/png;base64,{}", "A".repeat(300_000));
+        r.input_image = InputSource::Address(format!("data:image/png;base64,{}", "A".repeat(300_000)));
         for language in Language::ALL {
             let code = request_code(language, "https://proxy.example/v1/sadtalker", &r, key_variable(EndpointKind::Proxy, false));
             assert!(!code.contains("x-api-key"), "{code}");

@@ -10,7 +10,7 @@ use super::run_panel::{start_run, RunPanel, Start};
 use super::studio::{next_uid, Checked, LocalState, RunState, Studio};
 use crate::endpoint::{sample_inputs, EndpointKind, EndpointSettings};
 use crate::history::History;
-use crate::request::{not_public_inputs, Field, FieldError, RequestDraft, LOCAL_AUDIO_MARKER, LOCAL_IMAGE_MARKER};
+use crate::request::{not_public_inputs, Field, FieldError, RequestDraft};
 use crate::saved_form::{SavedForm, SavedKeys, Store};
 
 /// How a studio starts; the page and `mount()` each fill it in.
@@ -59,25 +59,24 @@ pub fn App(#[prop(optional)] options: StudioOptions) -> impl IntoView {
     let origin = options.page_origin.clone();
     let resolved = Memo::new(move |_| endpoint.with(|e| e.resolve(&origin)));
     let checked: Checked = Memo::new(move |_| {
-        // A local file stands in for its URL; its own checks decide.
+        // A local file stands for its input (a typed source); its own checks decide.
         let mut local_problems = Vec::new();
-        let mut draft = draft.get();
-        for (field, local, marker) in [(Field::InputImage, local_image, LOCAL_IMAGE_MARKER), (Field::InputAudio, local_audio, LOCAL_AUDIO_MARKER)] {
-            let message = local.with(|l| match l {
-                None => None,
-                Some(LocalState::Ready(_)) => Some(None),
-                Some(LocalState::Checking(name)) => Some(Some(format!("Checking {name}…"))),
-                Some(LocalState::Refused(_, problem)) => Some(Some(problem.to_string())),
-            });
-            match message {
+        let mut names: [Option<String>; 2] = [None, None];
+        for (at, field, local) in [(0, Field::InputImage, local_image), (1, Field::InputAudio, local_audio)] {
+            local.with(|l| match l {
                 None => {}
-                Some(problem) => {
-                    draft.set_text(field, marker.to_string());
-                    local_problems.extend(problem.map(|message| FieldError::LocalFile { field, message }));
+                Some(LocalState::Ready(media)) => names[at] = Some(media.name.clone()),
+                Some(LocalState::Checking(name)) => {
+                    names[at] = Some(name.clone());
+                    local_problems.push(FieldError::LocalFile { field, message: format!("Checking {name}…") });
                 }
-            }
+                Some(LocalState::Refused(name, problem)) => {
+                    names[at] = Some(name.clone());
+                    local_problems.push(FieldError::LocalFile { field, message: problem.to_string() });
+                }
+            });
         }
-        let request = draft.validate().map_err(|mut errors| {
+        let request = draft.with(|d| d.validate_with(names[0].as_deref(), names[1].as_deref())).map_err(|mut errors| {
             errors.extend(local_problems.clone());
             errors
         })?;

@@ -5,11 +5,37 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
-/// Stand-ins for a local file in a checked request until it is sent (as an
-/// uploaded URL or inline data). Valid data: URIs, so validation passes;
-/// never sent: the session replaces them.
-pub const LOCAL_IMAGE_MARKER: &str = "data:application/x-local-image;base64,AA==";
-pub const LOCAL_AUDIO_MARKER: &str = "data:application/x-local-audio;base64,AA==";
+/// Where an input comes from: an address (http(s) or data: URI) the body
+/// carries as is, or a local file the page has checked, which reaches the
+/// model by upload (its URL then becomes the address) or inline (its data:
+/// URI spliced into the body by the transport). The file's bytes stay in the
+/// browser; this names it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum InputSource {
+    Address(String),
+    LocalFile { name: String },
+}
+
+impl InputSource {
+    /// The address, when this input is one.
+    pub fn address(&self) -> Option<&str> {
+        match self {
+            InputSource::Address(address) => Some(address),
+            InputSource::LocalFile { .. } => None,
+        }
+    }
+}
+
+/// A local file has no JSON form of its own: it is `null` until the
+/// transport puts its uploaded URL or data: URI in its place.
+impl Serialize for InputSource {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            InputSource::Address(address) => serializer.serialize_str(address),
+            InputSource::LocalFile { .. } => serializer.serialize_none(),
+        }
+    }
+}
 
 /// The bounds and defaults Segmind documents for SadTalker.
 pub const POSE_STYLE_MIN: i64 = 0;
@@ -151,8 +177,8 @@ impl Serialize for ImageSize {
 /// A validated body, ready to send. Field order and names match the API.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SadTalkerRequest {
-    pub input_image: String,
-    pub input_audio: String,
+    pub input_image: InputSource,
+    pub input_audio: InputSource,
     pub pose_style: u8,
     pub expression_scale: f64,
     pub preprocess: Preprocess,
@@ -161,10 +187,44 @@ pub struct SadTalkerRequest {
     pub base64: bool,
 }
 
+/// The body's members after the two inputs, in the API's order.
+#[derive(Serialize)]
+struct Settings {
+    pose_style: u8,
+    expression_scale: f64,
+    preprocess: Preprocess,
+    image_size: ImageSize,
+    enhancer: bool,
+    base64: bool,
+}
+
 impl SadTalkerRequest {
     pub fn to_json(&self) -> String {
         // Serialising plain strings, integers, finite floats and bools cannot fail.
         serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The body after its two inputs: `,"pose_style":4,…}`, for a transport
+    /// that writes the inputs itself (a local file's data: URI, spliced in).
+    pub fn settings_tail(&self) -> String {
+        let settings = Settings {
+            pose_style: self.pose_style,
+            expression_scale: self.expression_scale,
+            preprocess: self.preprocess,
+            image_size: self.image_size,
+            enhancer: self.enhancer,
+            base64: self.base64,
+        };
+        let json = serde_json::to_string(&settings).unwrap_or_else(|_| "{}".into());
+        format!(",{}", json.strip_prefix('{').unwrap_or(&json))
+    }
+
+    /// The inputs that are local files, by field.
+    pub fn local_files(&self) -> impl Iterator<Item = Field> + '_ {
+        [(Field::InputImage, &self.input_image), (Field::InputAudio, &self.input_audio)]
+            .into_iter()
+            .filter(|(_, input)| matches!(input, InputSource::LocalFile { .. }))
+            .map(|(field, _)| field)
     }
 
     /// The settings in one line, as shown beside a result.

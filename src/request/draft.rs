@@ -93,9 +93,19 @@ impl FieldError {
 impl RequestDraft {
     /// Every problem at once, or the request to send.
     pub fn validate(&self) -> Result<SadTalkerRequest, Vec<FieldError>> {
+        self.validate_with(None, None)
+    }
+
+    /// As [`RequestDraft::validate`], with a checked local file (by name)
+    /// standing for the portrait and/or the voice instead of its text.
+    pub fn validate_with(&self, local_image: Option<&str>, local_audio: Option<&str>) -> Result<SadTalkerRequest, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let input_image = keep(&mut errors, check_uri(Field::InputImage, &self.input_image));
-        let input_audio = keep(&mut errors, check_uri(Field::InputAudio, &self.input_audio));
+        let input = |errors: &mut Vec<FieldError>, field: Field, text: &str, local: Option<&str>| match local {
+            Some(name) => Some(InputSource::LocalFile { name: name.to_string() }),
+            None => keep(errors, check_uri(field, text).map(InputSource::Address)),
+        };
+        let input_image = input(&mut errors, Field::InputImage, &self.input_image, local_image);
+        let input_audio = input(&mut errors, Field::InputAudio, &self.input_audio, local_audio);
         let pose_style = keep(&mut errors, parse_pose_style(&self.pose_style));
         let expression_scale = keep(&mut errors, parse_expression_scale(&self.expression_scale));
         let preprocess = keep(&mut errors, parse_preprocess(&self.preprocess));

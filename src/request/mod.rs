@@ -182,12 +182,26 @@ mod tests {
         let with_audio = |uri: &str| errors_of(&RequestDraft { input_audio: uri.into(), ..valid_draft() });
         let valid = |uri: &str| RequestDraft { input_audio: uri.into(), ..valid_draft() }.validate().is_ok();
         assert!(valid("data:audio/wav;base64,UklGRg=="));
-        assert!(valid(LOCAL_AUDIO_MARKER), "the page's own placeholder");
+        assert!(!valid("data:application/x-local-audio;base64,AA=="), "no placeholder passes for audio");
         let errors = with_audio("data:image/png;base64,iVBORw0KGgo=");
         assert_eq!(errors[0].field(), Field::InputAudio);
         assert!(errors[0].to_string().contains("must be audio"), "{}", errors[0]);
         assert_eq!(base64_problem("aGVsbG8gdmlkZW8h"), None);
         assert_eq!(base64_problem("aGVs\nbG8="), None, "line breaks are allowed");
+    }
+
+    #[test]
+    fn a_local_file_stands_for_its_field_as_a_typed_source() {
+        let draft = RequestDraft { input_image: String::new(), input_audio: "not a url".into(), ..valid_draft() };
+        let request = draft.validate_with(Some("me.jpg"), Some("hello.wav")).expect("the files stand for both inputs");
+        assert_eq!(request.input_image, InputSource::LocalFile { name: "me.jpg".into() });
+        assert_eq!(request.local_files().collect::<Vec<_>>(), [Field::InputImage, Field::InputAudio]);
+        let json = request.to_json();
+        assert!(json.starts_with(r#"{"input_image":null,"input_audio":null,"pose_style":4"#), "a local file has no JSON form of its own: {json}");
+        assert_eq!(request.settings_tail(), json.split_once(r#""input_audio":null"#).map(|(_, t)| t.to_string()).expect("tail"));
+        let only_voice = RequestDraft { input_audio: String::new(), ..valid_draft() }.validate_with(None, Some("v.wav")).expect("ok");
+        assert_eq!(only_voice.input_image.address(), Some("https://example.com/face.png"));
+        assert!(not_public_inputs(&only_voice).is_empty(), "a local file is not an address");
     }
 
     #[test]

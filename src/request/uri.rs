@@ -2,7 +2,7 @@
 //! data: URI of the field's type in valid base64; flags for addresses the
 //! hosted model can't reach and for audio file names its ffmpeg dislikes.
 
-use super::body::{Field, SadTalkerRequest, LOCAL_AUDIO_MARKER, LOCAL_IMAGE_MARKER};
+use super::body::{Field, SadTalkerRequest};
 use super::draft::FieldError;
 use crate::web_url::{self, AddressProblem};
 
@@ -26,7 +26,7 @@ pub fn audio_name_warning(uri: &str) -> Option<String> {
 pub fn not_public_inputs(request: &SadTalkerRequest) -> Vec<FieldError> {
     [(Field::InputImage, &request.input_image), (Field::InputAudio, &request.input_audio)]
         .into_iter()
-        .filter(|(_, uri)| web_url::parse(uri).is_ok_and(|u| u.is_private_host()))
+        .filter(|(_, input)| input.address().is_some_and(|uri| web_url::parse(uri).is_ok_and(|u| u.is_private_host())))
         .map(|(field, _)| FieldError::NotPublic(field))
         .collect()
 }
@@ -52,10 +52,6 @@ pub fn check_uri(field: Field, raw: &str) -> Result<String, FieldError> {
 /// own checks (decodes as an image, length, silence…) follow in the page,
 /// which treats a data: input like a chosen file.
 fn check_data_uri(field: Field, text: &str) -> Result<(), FieldError> {
-    // The page's own placeholders for checked local files.
-    if text == LOCAL_IMAGE_MARKER || text == LOCAL_AUDIO_MARKER {
-        return Ok(());
-    }
     let rest = &text[5..];
     let (header, content) = rest.split_once(',').ok_or(FieldError::MalformedDataUri { field })?;
     let mut params = header.split(';');

@@ -27,7 +27,7 @@ use crate::api_error::ApiError;
 use crate::endpoint::{Endpoint, CREDITS_PATH, SADTALKER_JOB_PATH, SADTALKER_PATH};
 use crate::estimate;
 use crate::money::{self, ReadDecision, SubmitDecision};
-use crate::request::{SadTalkerRequest, LOCAL_AUDIO_MARKER, LOCAL_IMAGE_MARKER};
+use crate::request::{InputSource, SadTalkerRequest};
 
 /// A finished video and what the server said about it.
 #[derive(Clone, Debug)]
@@ -156,23 +156,29 @@ pub struct Inline {
     pub audio: Option<JsString>,
 }
 
-/// The JSON body. With inline files, a `Blob` of parts with each data: URI
-/// spliced in where its marker was, so megabytes of base64 never pass
+/// The JSON body. With local files sent inline, a `Blob` of parts with each
+/// file's data: URI in its input's place, so megabytes of base64 never pass
 /// through wasm memory or one giant string.
 fn request_body(request: &SadTalkerRequest, inline: &Inline) -> Result<JsValue, ApiError> {
-    let json = request.to_json();
-    if inline.image.is_none() && inline.audio.is_none() {
-        return Ok(JsValue::from_str(&json));
+    if request.local_files().next().is_none() {
+        return Ok(JsValue::from_str(&request.to_json()));
     }
     let parts = Array::new();
-    let mut rest = json.as_str();
-    for (marker, uri) in [(LOCAL_IMAGE_MARKER, &inline.image), (LOCAL_AUDIO_MARKER, &inline.audio)] {
-        let (Some(uri), Some(at)) = (uri, rest.find(marker)) else { continue };
-        parts.push(&JsValue::from_str(&rest[..at]));
-        parts.push(uri);
-        rest = &rest[at + marker.len()..];
+    for (member, input, uri) in [("{\"input_image\":", &request.input_image, &inline.image), (",\"input_audio\":", &request.input_audio, &inline.audio)] {
+        parts.push(&JsValue::from_str(member));
+        match (input, uri) {
+            (InputSource::Address(address), _) => parts.push(&JsValue::from_str(&serde_json::Value::from(address.as_str()).to_string())),
+            (InputSource::LocalFile { .. }, Some(uri)) => {
+                parts.push(&JsValue::from_str("\""));
+                parts.push(uri);
+                parts.push(&JsValue::from_str("\""))
+            }
+            (InputSource::LocalFile { name }, None) => {
+                return Err(ApiError::LocalFile { detail: format!("{name} was not prepared for sending") });
+            }
+        };
     }
-    parts.push(&JsValue::from_str(rest));
+    parts.push(&JsValue::from_str(&request.settings_tail()));
     let options = BlobPropertyBag::new();
     options.set_type("application/json");
     Blob::new_with_str_sequence_and_options(&parts, &options).map(JsValue::from).map_err(|e| network(&e))
