@@ -8,13 +8,13 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use web_sys::{AbortSignal, Blob, HtmlElement};
 
-use crate::api_error::ApiError;
+use crate::api::error::ApiError;
 use crate::components::{App, StudioOptions};
-use crate::endpoint::{Endpoint, EndpointKind, EndpointSettings, SADTALKER_PATH};
-use crate::json_doc::JsonDoc;
-use crate::request::{Field, FieldError, RequestDraft, SadTalkerRequest};
-use crate::snippet::{self, Language};
-use crate::transport::{self, Progress, Run};
+use crate::api::endpoint::{Endpoint, EndpointKind, EndpointSettings, SADTALKER_PATH};
+use crate::browser::json_doc::JsonDoc;
+use crate::api::request::{Field, FieldError, RequestDraft, SadTalkerRequest};
+use crate::api::snippet::{self, Language};
+use crate::net::{self, Progress, Run};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = r#"
@@ -320,7 +320,7 @@ fn call_options(options: &JsValue) -> Result<CallOptions, JsValue> {
     let timeout_secs = Reflect::get(options, &"timeoutSeconds".into()).ok().and_then(|t| t.as_f64()).map_or(600, |t| t.clamp(1.0, 86_400.0) as u32);
     let user_signal = Reflect::get(options, &"signal".into()).ok().and_then(|s| s.dyn_into::<AbortSignal>().ok());
     let never = web_sys::AbortController::new().map_err(|_| JsValue::from_str("AbortController is missing"))?;
-    let signal = transport::signal_with_timeout(user_signal.as_ref().unwrap_or(&never.signal()), timeout_secs);
+    let signal = net::signal_with_timeout(user_signal.as_ref().unwrap_or(&never.signal()), timeout_secs);
     let on_progress = Reflect::get(options, &"onProgress".into()).ok().and_then(|f| f.dyn_into::<Function>().ok());
     Ok(CallOptions { signal, timeout_secs, on_progress })
 }
@@ -358,11 +358,11 @@ pub async fn generate(request: JsValue, options: JsValue) -> Result<Blob, JsValu
         call.report(&event);
     };
     let run = Run { signal: Some(&call.signal), timeout_secs: Some(call.timeout_secs), on_progress: &on_progress };
-    let inline = transport::Inline::default();
+    let inline = net::Inline::default();
     let video = if option_text(&options, "mode").as_deref() == Some("async") {
-        transport::generate_job(&endpoint, &request, &inline, &run).await
+        net::generate_job(&endpoint, &request, &inline, &run).await
     } else {
-        transport::generate(&endpoint, &request, &inline, &run).await
+        net::generate(&endpoint, &request, &inline, &run).await
     };
     video.map(|v| v.blob).map_err(|e| api_error_js(&e))
 }
@@ -371,13 +371,13 @@ pub async fn generate(request: JsValue, options: JsValue) -> Result<Blob, JsValu
 pub async fn resume(ticket: JsValue, options: JsValue) -> Result<Blob, JsValue> {
     let bad_ticket = || studio_error("invalid_options", "The ticket is not one generate() reported.", None, "Pass the ticket of a \"submitted\" progress event.", None, &[]);
     let text = |v: &JsValue, k: &str| Reflect::get(v, &k.into()).ok().and_then(|x| x.as_string()).filter(|x| !x.is_empty());
-    let job_ticket = crate::answer::JobTicket {
+    let job_ticket = crate::api::answer::JobTicket {
         request_id: text(&ticket, "requestId").ok_or_else(bad_ticket)?,
         status_url: text(&ticket, "statusUrl").ok_or_else(bad_ticket)?,
         response_url: text(&ticket, "responseUrl").ok_or_else(bad_ticket)?,
     };
     let endpoint_js = Reflect::get(&ticket, &"endpoint".into()).map_err(|_| bad_ticket())?;
-    let job_endpoint = crate::endpoint::JobEndpoint {
+    let job_endpoint = crate::api::endpoint::JobEndpoint {
         kind: text(&endpoint_js, "kind").and_then(|k| EndpointKind::parse(&k)).ok_or_else(bad_ticket)?,
         base_url: text(&endpoint_js, "baseUrl").ok_or_else(bad_ticket)?,
     };
@@ -400,7 +400,7 @@ pub async fn resume(ticket: JsValue, options: JsValue) -> Result<Blob, JsValue> 
     let call = call_options(&options)?;
     let on_progress = |progress: Progress| call.report(&progress_js(&progress));
     let run = Run { signal: Some(&call.signal), timeout_secs: Some(call.timeout_secs), on_progress: &on_progress };
-    match transport::follow_job(&endpoint, &job_ticket, base64, submitted_at, &run).await {
+    match net::follow_job(&endpoint, &job_ticket, base64, submitted_at, &run).await {
         Ok(video) => Ok(video.blob),
         Err(ApiError::Cancelled) => Err(api_error_js(&ApiError::StoppedFollowing)),
         Err(error) => Err(api_error_js(&error)),

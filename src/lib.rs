@@ -1,31 +1,24 @@
 //! Talking-Head Studio: a browser studio for the hosted SadTalker model.
 //!
-//! Plain logic (host-tested): [`request`], [`endpoint`], [`api_error`],
-//! [`answer`], [`estimate`]. The network: [`transport`]. The page:
-//! [`components`].
+//! The house, room by room:
+//! - [`api`]: the contract as plain types (request, endpoints, errors,
+//!   answers, money rules, estimates, snippets); no browser, host-tested.
+//! - [`net`]: the only code that talks to the network.
+//! - [`media`]: checks of images and audio by their bytes ([`media`] itself is
+//!   plain), loading local files ([`media::local`]) and capture ([`media::capture`]).
+//! - [`browser`]: thin shims over the browser (JSON, URLs, storage, IndexedDB).
+//! - [`studio`]: one run's session (send, keep the job, keep the video).
+//! - [`components`]: Leptos views that wire signals to the above.
+//! - `js_api` (feature `js-api`): the facade the JS package exports.
 
-pub mod answer;
-pub mod bounded;
-pub mod api_error;
-pub mod capture;
+pub mod api;
+pub mod browser;
 pub mod components;
-pub mod endpoint;
-pub mod estimate;
-pub mod history;
 #[cfg(feature = "js-api")]
 pub mod js_api;
-pub mod json_doc;
-pub mod local_media;
 pub mod media;
-pub mod money;
-pub mod object_url;
-pub mod request;
-pub mod run_settings;
-pub mod saved_form;
-pub mod session;
-pub mod snippet;
-pub mod transport;
-pub mod web_url;
+pub mod net;
+pub mod studio;
 
 use wasm_bindgen::JsCast;
 
@@ -36,7 +29,7 @@ wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 /// shell the HTML shows until the wasm has arrived. Falls back to `<body>`.
 pub fn mount_page(id: &str) {
     let options = components::StudioOptions {
-        storage_prefix: Some(saved_form::PAGE_PREFIX.into()),
+        storage_prefix: Some(browser::saved_form::PAGE_PREFIX.into()),
         page_origin: web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default(),
         ..Default::default()
     };

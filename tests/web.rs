@@ -4,10 +4,10 @@
 //! at build time as `STAND_IN_URL`.
 #![cfg(target_arch = "wasm32")]
 
-use talking_head_studio::api_error::ApiError;
-use talking_head_studio::endpoint::{sample_inputs, Endpoint, EndpointKind, EndpointSettings, STAND_IN_DEFAULT_KEY};
-use talking_head_studio::request::{RequestDraft, SadTalkerRequest};
-use talking_head_studio::transport::{self, Inline, Progress, Run};
+use talking_head_studio::api::error::ApiError;
+use talking_head_studio::api::endpoint::{sample_inputs, Endpoint, EndpointKind, EndpointSettings, STAND_IN_DEFAULT_KEY};
+use talking_head_studio::api::request::{RequestDraft, SadTalkerRequest};
+use talking_head_studio::net::{self, Inline, Progress, Run};
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
@@ -64,7 +64,7 @@ async fn video_size(blob: &web_sys::Blob) -> (u32, u32) {
 #[wasm_bindgen_test]
 async fn success_returns_a_playable_mp4_at_the_requested_size() {
     let request = sample_request(|d| d.image_size = "512".into());
-    let video = transport::generate(&endpoint(STAND_IN_DEFAULT_KEY), &request, &Inline::default(), &run()).await.expect("a video");
+    let video = net::generate(&endpoint(STAND_IN_DEFAULT_KEY), &request, &Inline::default(), &run()).await.expect("a video");
     assert_eq!(video.blob.type_(), "video/mp4");
     assert!(video.blob.size() > 10_000.0, "a real video, {} bytes", video.blob.size());
     assert!(video.from_stand_in, "the stand-in marks its answers");
@@ -75,14 +75,14 @@ async fn success_returns_a_playable_mp4_at_the_requested_size() {
 #[wasm_bindgen_test]
 async fn base64_answers_are_decoded_in_the_browser() {
     let request = sample_request(|d| d.base64 = true);
-    let video = transport::generate(&endpoint(STAND_IN_DEFAULT_KEY), &request, &Inline::default(), &run()).await.expect("a video");
+    let video = net::generate(&endpoint(STAND_IN_DEFAULT_KEY), &request, &Inline::default(), &run()).await.expect("a video");
     assert_eq!(video.blob.type_(), "video/mp4");
     assert_eq!(video_size(&video.blob).await, (256, 256));
 }
 
 #[wasm_bindgen_test]
 async fn a_wrong_key_is_unauthorized_with_the_servers_message() {
-    let error = transport::generate(&endpoint("not-the-key"), &sample_request(|_| {}), &Inline::default(), &run()).await.expect_err("401");
+    let error = net::generate(&endpoint("not-the-key"), &sample_request(|_| {}), &Inline::default(), &run()).await.expect_err("401");
     assert_eq!(error.status(), Some(401));
     assert_eq!(error.kind(), "unauthorized");
     assert_eq!(error.server_message(), Some("Invalid API key"));
@@ -92,7 +92,7 @@ async fn a_wrong_key_is_unauthorized_with_the_servers_message() {
 async fn a_bad_field_is_a_400_naming_it() {
     // Valid for the page's own checks, but a file the server can't decode.
     let request = sample_request(|d| d.input_image = format!("{}/samples/voice.mp3", stand_in_url()));
-    let error = transport::generate(&endpoint(STAND_IN_DEFAULT_KEY), &request, &Inline::default(), &run()).await.expect_err("400");
+    let error = net::generate(&endpoint(STAND_IN_DEFAULT_KEY), &request, &Inline::default(), &run()).await.expect_err("400");
     assert!(matches!(error, ApiError::BadRequest { .. }), "{error:?}");
     let message = error.server_message().unwrap_or_default();
     assert!(message.contains("input_image"), "{message}");
@@ -106,7 +106,7 @@ async fn abort_before_the_answer_is_a_cancel() {
     let endpoint = endpoint(STAND_IN_DEFAULT_KEY);
     let run = Run { signal: Some(&signal), timeout_secs: None, on_progress: quiet() };
     let inline = Inline::default();
-    let pending = transport::generate(&endpoint, &request, &inline, &run);
+    let pending = net::generate(&endpoint, &request, &inline, &run);
     controller.abort();
     assert_eq!(pending.await.expect_err("cancelled"), ApiError::Cancelled);
 }
@@ -114,9 +114,9 @@ async fn abort_before_the_answer_is_a_cancel() {
 #[wasm_bindgen_test]
 async fn the_time_limit_is_a_timeout_not_a_cancel() {
     let controller = web_sys::AbortController::new().expect("controller");
-    let signal = transport::signal_with_timeout(&controller.signal(), 0);
+    let signal = net::signal_with_timeout(&controller.signal(), 0);
     let run = Run { signal: Some(&signal), timeout_secs: Some(0), on_progress: quiet() };
-    let error = transport::generate(&endpoint(STAND_IN_DEFAULT_KEY), &sample_request(|_| {}), &Inline::default(), &run).await.expect_err("timeout");
+    let error = net::generate(&endpoint(STAND_IN_DEFAULT_KEY), &sample_request(|_| {}), &Inline::default(), &run).await.expect_err("timeout");
     assert_eq!(error, ApiError::TimedOut { limit_secs: 0 });
     assert_eq!(error.kind(), "timeout");
 }
@@ -127,7 +127,7 @@ async fn a_job_is_polled_to_its_video_with_progress() {
     let sink = stages.clone();
     let record = move |p: Progress| sink.borrow_mut().push(p);
     let run = Run { signal: None, timeout_secs: None, on_progress: &record };
-    let video = transport::generate_job(&endpoint(STAND_IN_DEFAULT_KEY), &sample_request(|_| {}), &Inline::default(), &run).await.expect("a video");
+    let video = net::generate_job(&endpoint(STAND_IN_DEFAULT_KEY), &sample_request(|_| {}), &Inline::default(), &run).await.expect("a video");
     assert_eq!(video_size(&video.blob).await, (256, 256));
     let stages = stages.borrow();
     assert!(matches!(stages.first(), Some(Progress::Waiting)), "{stages:?}");
@@ -137,8 +137,8 @@ async fn a_job_is_polled_to_its_video_with_progress() {
 
 #[wasm_bindgen_test]
 async fn credits_are_read_from_the_account() {
-    let credits = transport::credits(&endpoint(STAND_IN_DEFAULT_KEY), &run()).await.expect("credits");
+    let credits = net::credits(&endpoint(STAND_IN_DEFAULT_KEY), &run()).await.expect("credits");
     assert!(credits.total() > 0.0);
-    let error = transport::credits(&endpoint("wrong"), &run()).await.expect_err("401");
+    let error = net::credits(&endpoint("wrong"), &run()).await.expect_err("401");
     assert_eq!(error.status(), Some(401));
 }

@@ -8,10 +8,10 @@ use super::history_list::HistoryList;
 use super::request_form::{InputsSection, SettingsSection};
 use super::run_panel::{start_run, RunPanel, Start};
 use super::studio::{next_uid, Checked, LocalState, RunState, Studio};
-use crate::endpoint::{sample_inputs, EndpointKind, EndpointSettings};
-use crate::history::History;
-use crate::request::{not_public_inputs, Field, FieldError, RequestDraft};
-use crate::saved_form::{SavedForm, SavedKeys, Store};
+use crate::api::endpoint::{sample_inputs, EndpointKind, EndpointSettings};
+use crate::browser::history::History;
+use crate::api::request::{not_public_inputs, Field, FieldError, RequestDraft};
+use crate::browser::saved_form::{SavedForm, SavedKeys, Store};
 
 /// How a studio starts; the page and `mount()` each fill it in.
 #[derive(Clone, Debug, Default)]
@@ -134,7 +134,7 @@ pub fn App(#[prop(optional)] options: StudioOptions) -> impl IntoView {
     // deliver; otherwise the run panel says what is needed).
     if let Some(job) = studio.store.with_value(Store::load_job) {
         let endpoint_ready = endpoint.with_untracked(|e| e.resolve_job(&job.endpoint, &options.page_origin).is_ok());
-        if endpoint_ready && crate::money::job_can_deliver(job.age_secs(js_sys::Date::now())) {
+        if endpoint_ready && crate::api::money::job_can_deliver(job.age_secs(js_sys::Date::now())) {
             start_run(studio, Start::Resume(Box::new(job)));
         }
     }

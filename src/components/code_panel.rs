@@ -3,8 +3,8 @@
 use leptos::prelude::*;
 
 use super::studio::use_studio;
-use crate::endpoint::SADTALKER_PATH;
-use crate::snippet::{self, Language};
+use crate::api::endpoint::SADTALKER_PATH;
+use crate::api::snippet::{self, Language};
 
 #[component]
 pub fn CodePanel() -> impl IntoView {

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use super::studio::{use_studio, Checked};
-use crate::request::{audio_name_warning, check_uri, Field, RequestDraft};
+use crate::api::request::{audio_name_warning, check_uri, Field, RequestDraft};
 
 /// The message that belongs beside `field`, if any.
 pub fn field_message(checked: Checked, field: Field) -> impl Fn() -> Option<String> + Copy {

@@ -5,9 +5,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::studio::{use_studio, Studio};
-use crate::endpoint::{EndpointField, EndpointKind, SettingText};
-use crate::estimate;
-use crate::transport::{self, Run};
+use crate::api::endpoint::{EndpointField, EndpointKind, SettingText};
+use crate::api::estimate;
+use crate::net::{self, Run};
 
 /// One text setting: which, its label, placeholder and hint.
 type SettingSpec = (SettingText, &'static str, &'static str, &'static str);
@@ -90,7 +90,7 @@ pub fn EndpointPicker(#[prop(into)] page_origin: String) -> impl IntoView {
         spawn_local(async move {
             let ignore = |_| {};
             let run = Run { signal: None, timeout_secs: None, on_progress: &ignore };
-            let _ = studio.credits.try_set(Some(transport::credits(&endpoint, &run).await));
+            let _ = studio.credits.try_set(Some(net::credits(&endpoint, &run).await));
         });
     };
     let credits_text = move || {

@@ -5,11 +5,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::studio::{use_studio, RunState};
-use crate::history::HistoryError;
-use crate::json_doc::JsonDoc;
-use crate::object_url::ObjectUrl;
-use crate::request::RequestDraft;
-use crate::session::Finished;
+use crate::browser::history::HistoryError;
+use crate::browser::json_doc::JsonDoc;
+use crate::browser::object_url::ObjectUrl;
+use crate::api::request::RequestDraft;
+use crate::studio::session::Finished;
 
 #[derive(Clone, Debug, PartialEq)]
 struct Row {

@@ -10,10 +10,10 @@ use wasm_bindgen::JsCast;
 use web_sys::{Blob, File, MediaStream};
 
 use super::studio::{use_studio, LocalState, Studio};
-use crate::capture::{self, Recording};
-use crate::local_media;
+use crate::media::capture::{self, Recording};
+use crate::media::local;
 use crate::media::MediaProblem;
-use crate::request::Field;
+use crate::api::request::Field;
 
 fn slot(studio: Studio, field: Field) -> RwSignal<Option<LocalState>, LocalStorage> {
     if field == Field::InputImage {
@@ -53,9 +53,9 @@ fn take_blob(studio: Studio, field: Field, file: Blob, name: String) {
     slot.set(Some(LocalState::Checking(name.clone())));
     spawn_local(async move {
         let outcome = if field == Field::InputImage {
-            local_media::load_image(&file, &name).await
+            local::load_image(&file, &name).await
         } else {
-            local_media::load_audio(&file, &name).await
+            local::load_audio(&file, &name).await
         };
         if !is_latest(studio, field, choice) {
             return;
@@ -299,7 +299,7 @@ fn microphone(studio: Studio) -> impl IntoView {
         <button type="button" data-testid="mic-record" hidden=move || on.get() on:click=start>"Record"</button>
         <div class="ths-capture" hidden=move || !on.get()>
             <meter min="0" max="100" value=move || ((level.get() * 100.0) as u32).to_string() data-testid="mic-level"></meter>
-            <span data-testid="mic-elapsed">{move || crate::estimate::clock(((now.get() - started.get()).max(0.0) / 1000.0) as u32)}</span>
+            <span data-testid="mic-elapsed">{move || crate::api::estimate::clock(((now.get() - started.get()).max(0.0) / 1000.0) as u32)}</span>
             <button type="button" data-testid="mic-stop" on:click=finish>"Stop"</button>
         </div>
     }

@@ -1,6 +1,6 @@
 //! The page's Leptos components. They wire signals to the plain logic in
-//! `request`, `endpoint`, `run_settings`, `snippet` and to `session` /
-//! `transport`, and hold no rules of their own.
+//! `crate::api` and to the session (`crate::studio`) and the network
+//! (`crate::net`); rules belong there, not here.
 
 mod app;
 mod code_panel;

@@ -4,8 +4,8 @@ use leptos::prelude::*;
 
 use super::controls::{draft_text, field_message, field_message_view, slider_number};
 use super::studio::use_studio;
-use crate::request::{Field, ImageSize, Preprocess};
-use crate::run_settings::{InputRoute, RunMode, RunSettings};
+use crate::api::request::{Field, ImageSize, Preprocess};
+use crate::api::run_settings::{InputRoute, RunMode, RunSettings};
 
 #[component]
 pub fn InputsSection() -> impl IntoView {

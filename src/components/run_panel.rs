@@ -8,14 +8,14 @@ use leptos::task::spawn_local;
 use web_sys::AbortController;
 
 use super::studio::{use_studio, LocalState, RunState, Studio};
-use crate::api_error::ApiError;
-use crate::endpoint::EndpointKind;
-use crate::estimate;
-use crate::money::{self, SubmitDecision};
-use crate::run_settings::DEFAULT_TIMEOUT_SECS;
-use crate::saved_form::{PendingJob, Store};
-use crate::session::{self, Finished, LocalInputs};
-use crate::transport::{self, Progress, Run};
+use crate::api::error::ApiError;
+use crate::api::endpoint::EndpointKind;
+use crate::api::estimate;
+use crate::api::money::{self, SubmitDecision};
+use crate::api::run_settings::DEFAULT_TIMEOUT_SECS;
+use crate::browser::saved_form::{PendingJob, Store};
+use crate::studio::session::{self, Finished, LocalInputs};
+use crate::net::{self, Progress, Run};
 
 pub enum Start {
     New,
@@ -46,7 +46,7 @@ pub fn start_run(studio: Studio, start: Start) {
     };
     let locals = LocalInputs { image: ready(studio.local_image.get_untracked()), audio: ready(studio.local_audio.get_untracked()) };
     let Ok(controller) = AbortController::new() else { return };
-    let signal = transport::signal_with_timeout(&controller.signal(), timeout_secs);
+    let signal = net::signal_with_timeout(&controller.signal(), timeout_secs);
     studio.abort.set_value(Some(controller));
     let started_ms = match &start {
         Start::Resume(job) if job.started_at_ms > 0.0 => job.started_at_ms,
@@ -85,7 +85,7 @@ pub fn start_run(studio: Studio, start: Start) {
         if let Ok(finished) = &outcome {
             let _ = studio.history_version.try_update(|v| *v += 1);
             if let Some(balance) = finished.remaining_credits.as_deref().and_then(|c| c.trim().parse::<f64>().ok()) {
-                let _ = studio.credits.try_set(Some(Ok(crate::answer::Credits { credits: balance, free_credits: 0.0 })));
+                let _ = studio.credits.try_set(Some(Ok(crate::api::answer::Credits { credits: balance, free_credits: 0.0 })));
             }
         }
         let _ = studio.run.try_set(match outcome {

@@ -6,17 +6,17 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use leptos::prelude::*;
 use web_sys::AbortController;
 
-use crate::answer::Credits;
-use crate::api_error::ApiError;
-use crate::endpoint::{Endpoint, EndpointError, EndpointSettings};
-use crate::history::History;
-use crate::local_media::LocalMedia;
+use crate::api::answer::Credits;
+use crate::api::error::ApiError;
+use crate::api::endpoint::{Endpoint, EndpointError, EndpointSettings};
+use crate::browser::history::History;
+use crate::media::local::LocalMedia;
 use crate::media::MediaProblem;
-use crate::request::{FieldError, RequestDraft, SadTalkerRequest};
-use crate::run_settings::RunSettings;
-use crate::saved_form::Store;
-use crate::session::Finished;
-use crate::transport::Progress;
+use crate::api::request::{FieldError, RequestDraft, SadTalkerRequest};
+use crate::api::run_settings::RunSettings;
+use crate::browser::saved_form::Store;
+use crate::studio::session::Finished;
+use crate::net::Progress;
 
 /// The draft checked for the chosen endpoint: the request to send, or every problem.
 pub type Checked = Memo<Result<SadTalkerRequest, Vec<FieldError>>>;

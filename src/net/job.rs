@@ -7,11 +7,11 @@ use js_sys::{JsString, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::{body, not_a_video, send, Outgoing, Progress, Run, Video};
-use crate::answer::{self, JobState, JobTicket};
-use crate::api_error::ApiError;
-use crate::endpoint::{Endpoint, EndpointKind};
-use crate::json_doc::JsonDoc;
-use crate::money::{self, ReadDecision};
+use crate::api::answer::{self, JobState, JobTicket};
+use crate::api::error::ApiError;
+use crate::api::endpoint::{Endpoint, EndpointKind};
+use crate::browser::json_doc::JsonDoc;
+use crate::api::money::{self, ReadDecision};
 
 /// What one status read said.
 enum Reading {

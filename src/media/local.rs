@@ -8,9 +8,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AudioBuffer, Blob, BlobPropertyBag, FileReader, ImageBitmap, OfflineAudioContext};
 
-use crate::estimate;
+use crate::api::estimate;
 use crate::media::{self, AudioKind, MediaProblem};
-use crate::object_url::ObjectUrl;
+use crate::browser::object_url::ObjectUrl;
 
 /// Frames read into wasm at a time (per channel): keeps the memory high-water mark small.
 const CHUNK_FRAMES: u32 = 65_536;
@@ -121,7 +121,7 @@ async fn scan(audio: &AudioBuffer, encode: bool) -> Result<(Option<Blob>, f32), 
             parts.push(&Uint8Array::from(&pcm[..]));
         }
         start += len as u32;
-        crate::transport::yield_to_browser().await;
+        crate::net::yield_to_browser().await;
     }
     if !encode {
         return Ok((None, peak));

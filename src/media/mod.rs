@@ -2,6 +2,9 @@
 //! their names): what kind of image or audio a file really is, whether it is
 //! within limits, and the WAV encoding for audio the model can't take.
 
+pub mod capture;
+pub mod local;
+
 use thiserror::Error;
 
 /// Below this, a portrait can't hold a face the model finds.
@@ -153,7 +156,7 @@ pub fn check_image_size(width: u32, height: u32) -> Result<(), MediaProblem> {
 
 /// Length and loudness of a voice clip.
 pub fn check_audio(duration_secs: f64, peak: f32) -> Result<(), MediaProblem> {
-    let secs = |s: f64| crate::estimate::credits_text(s);
+    let secs = |s: f64| crate::api::estimate::credits_text(s);
     if duration_secs < MIN_AUDIO_SECS {
         return Err(MediaProblem::AudioTooShort(secs(duration_secs)));
     }
@@ -178,7 +181,7 @@ pub fn long_audio_warning(duration_secs: f64) -> Option<String> {
 
 pub fn check_file_size(bytes: f64, limit: f64) -> Result<(), MediaProblem> {
     if bytes > limit {
-        return Err(MediaProblem::FileTooLarge(crate::estimate::size_text(bytes), crate::estimate::size_text(limit)));
+        return Err(MediaProblem::FileTooLarge(crate::api::estimate::size_text(bytes), crate::api::estimate::size_text(limit)));
     }
     Ok(())
 }

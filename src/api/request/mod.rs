@@ -22,7 +22,7 @@ pub use uri::*;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json_doc::JsonDoc;
+    use crate::browser::json_doc::JsonDoc;
     // The same tests run in headless Chromium: `cargo test --target wasm32-unknown-unknown --lib`.
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;

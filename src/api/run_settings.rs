@@ -4,7 +4,7 @@
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::json_doc::JsonDoc;
+use crate::browser::json_doc::JsonDoc;
 
 pub const DEFAULT_TIMEOUT_SECS: u32 = 600;
 pub const MIN_TIMEOUT_SECS: u32 = 30;

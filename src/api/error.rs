@@ -5,7 +5,7 @@
 
 use thiserror::Error;
 
-use crate::json_doc::JsonDoc;
+use crate::browser::json_doc::JsonDoc;
 
 /// The most of a server's message the page shows; gateway pages can be long.
 const SERVER_MESSAGE_LIMIT: usize = 400;

@@ -3,16 +3,16 @@
 //! video in the history, and only then let go of the ticket
 //! ([`money::ticket_fate`]).
 
-use crate::api_error::ApiError;
-use crate::endpoint::Endpoint;
-use crate::history::{History, HistoryError, HistoryItem};
-use crate::local_media::{self, LocalMedia};
-use crate::money::{self, JobEnd, TicketFate};
-use crate::object_url::ObjectUrl;
-use crate::request::{InputSource, RequestDraft, SadTalkerRequest};
-use crate::run_settings::{InputRoute, RunMode};
-use crate::saved_form::{PendingJob, Store};
-use crate::transport::{self, Inline, Progress, Run, Video};
+use crate::api::error::ApiError;
+use crate::api::endpoint::Endpoint;
+use crate::browser::history::{History, HistoryError, HistoryItem};
+use crate::media::local::{self, LocalMedia};
+use crate::api::money::{self, JobEnd, TicketFate};
+use crate::browser::object_url::ObjectUrl;
+use crate::api::request::{InputSource, RequestDraft, SadTalkerRequest};
+use crate::api::run_settings::{InputRoute, RunMode};
+use crate::browser::saved_form::{PendingJob, Store};
+use crate::net::{self, Inline, Progress, Run, Video};
 
 /// Local files chosen in place of URLs.
 #[derive(Clone, Debug, Default)]
@@ -33,7 +33,7 @@ async fn place_local_inputs(
     let unreadable = |e: crate::media::MediaProblem| ApiError::LocalFile { detail: e.to_string() };
     let mut uris = Vec::new();
     for media in [&locals.image, &locals.audio].into_iter().flatten() {
-        uris.push(local_media::data_uri(&media.blob).await.map_err(unreadable)?);
+        uris.push(local::data_uri(&media.blob).await.map_err(unreadable)?);
     }
     let mut request = request.clone();
     let mut inline = Inline::default();
@@ -42,7 +42,7 @@ async fn place_local_inputs(
     }
     match route {
         InputRoute::Upload => {
-            let mut urls = transport::upload_assets(endpoint, &uris, run).await?.into_iter();
+            let mut urls = net::upload_assets(endpoint, &uris, run).await?.into_iter();
             if locals.image.is_some() {
                 request.input_image = InputSource::Address(urls.next().unwrap_or_default());
             }
@@ -132,11 +132,11 @@ pub async fn generate(plan: &Plan<'_>, store: &Store, history: Option<&History>,
     let file_name = request.file_name(&today());
     match mode {
         RunMode::OneShot => {
-            let video = transport::generate(endpoint, &sent, &inline, run).await?;
+            let video = net::generate(endpoint, &sent, &inline, run).await?;
             keep(video, &Labels { summary: &summary, file_name: &file_name, draft }, history).await
         }
         RunMode::Job => {
-            let ticket = transport::submit_job(endpoint, &sent, &inline, run).await?;
+            let ticket = net::submit_job(endpoint, &sent, &inline, run).await?;
             let job = PendingJob {
                 ticket,
                 endpoint: endpoint.for_job(),
@@ -158,7 +158,7 @@ pub async fn generate(plan: &Plan<'_>, store: &Store, history: Option<&History>,
 /// Follows a stored job to its video and keeps it; the ticket goes only as
 /// [`money::ticket_fate`] says.
 async fn follow(endpoint: &Endpoint, job: &PendingJob, store: &Store, history: Option<&History>, run: &Run<'_>) -> Result<Finished, ApiError> {
-    let outcome = transport::follow_job(endpoint, &job.ticket, job.base64, job.started_at_ms, run).await;
+    let outcome = net::follow_job(endpoint, &job.ticket, job.base64, job.started_at_ms, run).await;
     let outcome = match outcome {
         // The provider has no cancel: stopping the wait leaves the job running.
         Err(ApiError::Cancelled) => Err(ApiError::StoppedFollowing),

@@ -11,11 +11,11 @@ use web_sys::{Blob, BlobPropertyBag, ReadableStreamDefaultReader, Response};
 use web_sys::Headers;
 
 use super::{header, network, not_a_video, Progress, Run, Video};
-use crate::answer::{self, AnswerForm, Mp4Step};
-use crate::api_error::ApiError;
-use crate::bounded::{Base64Pieces, BoundedText, BODY_CAP_BYTES};
-use crate::endpoint::Endpoint;
-use crate::json_doc::JsonDoc;
+use crate::api::answer::{self, AnswerForm, Mp4Step};
+use crate::api::error::ApiError;
+use crate::net::bounded::{Base64Pieces, BoundedText, BODY_CAP_BYTES};
+use crate::api::endpoint::Endpoint;
+use crate::browser::json_doc::JsonDoc;
 
 /// A connection that broke while an answer was streaming in: the server had
 /// answered, so the run was made ([`ApiError::AnswerBroken`]).
@@ -73,7 +73,7 @@ pub async fn small_json(response: &Response, run: &Run<'_>) -> Result<JsonDoc, A
 /// A success answer as a checked video Blob, in whichever form it came.
 pub async fn video_of(response: &Response, asked_for_base64: bool, endpoint: &Endpoint, run: &Run<'_>) -> Result<Video, ApiError> {
     let remaining_credits = header(response, "x-remaining-credits");
-    let from_stand_in = header(response, "x-stand-in").is_some() && endpoint.kind == crate::endpoint::EndpointKind::StandIn;
+    let from_stand_in = header(response, "x-stand-in").is_some() && endpoint.kind == crate::api::endpoint::EndpointKind::StandIn;
     let content_type = header(response, "content-type").unwrap_or_default();
     let blob = match answer::answer_form(&content_type, asked_for_base64) {
         AnswerForm::RawVideo => read_blob(response, run).await?,

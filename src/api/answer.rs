@@ -1,10 +1,10 @@
 //! Reading a success answer: raw video bytes, or the video base64-encoded in
 //! JSON. Only the decisions live here (what form, which key, is it a video);
-//! the bytes themselves stay in browser objects, see `transport`.
+//! the bytes themselves stay in browser objects, see `crate::net`.
 
 use serde::Serialize;
 
-use crate::json_doc::JsonDoc;
+use crate::browser::json_doc::JsonDoc;
 
 /// Where the base64 video may sit in a JSON answer, most likely first. The
 /// shape for this model is undocumented; the image models use `image`.
@@ -385,12 +385,12 @@ mod properties {
 
         #[test]
         fn retry_after_reads_seconds_and_nothing_else(text in ".{0,20}", secs in any::<u32>()) {
-            prop_assert_eq!(crate::api_error::parse_retry_after(&format!(" {secs} ")), Some(secs));
+            prop_assert_eq!(crate::api::error::parse_retry_after(&format!(" {secs} ")), Some(secs));
             // Whatever a server sends, the wait is a plain number of seconds or nothing.
-            if let Some(parsed) = crate::api_error::parse_retry_after(&text) {
+            if let Some(parsed) = crate::api::error::parse_retry_after(&text) {
                 prop_assert!(text.trim().chars().all(|c| c.is_ascii_digit() || c == '+'), "{:?} gave {}", text, parsed);
             }
-            prop_assert_eq!(crate::api_error::parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+            prop_assert_eq!(crate::api::error::parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
         }
     }
 }

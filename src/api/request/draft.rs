@@ -6,7 +6,7 @@ use thiserror::Error;
 
 use super::body::*;
 use super::uri::check_uri;
-use crate::json_doc::JsonDoc;
+use crate::browser::json_doc::JsonDoc;
 
 /// The form as entered: numbers stay text so a half-typed value is kept as is.
 /// An empty number or choice means "the documented default".

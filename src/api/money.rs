@@ -11,7 +11,7 @@
 //! - [`ticket_fate`]: when a job's ticket may be dropped.
 //! - [`poll_interval_ms`]: how often a job is asked about (slower as it ages).
 
-use crate::api_error::ApiError;
+use crate::api::error::ApiError;
 
 /// Automatic re-sends allowed after a 429 on a submission.
 pub const RATE_LIMIT_RETRIES: u32 = 3;

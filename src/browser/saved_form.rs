@@ -8,11 +8,11 @@
 
 use serde::Serialize;
 
-use crate::answer::JobTicket;
-use crate::endpoint::{EndpointSettings, JobEndpoint};
-use crate::json_doc::JsonDoc;
-use crate::request::RequestDraft;
-use crate::run_settings::RunSettings;
+use crate::api::answer::JobTicket;
+use crate::api::endpoint::{EndpointSettings, JobEndpoint};
+use crate::browser::json_doc::JsonDoc;
+use crate::api::request::RequestDraft;
+use crate::api::run_settings::RunSettings;
 
 /// The page's own prefix.
 pub const PAGE_PREFIX: &str = "talking-head-studio";
@@ -179,8 +179,8 @@ mod tests {
     // The same tests run in headless Chromium: `cargo test --target wasm32-unknown-unknown --lib`.
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
-    use crate::endpoint::EndpointKind;
-    use crate::run_settings::RunMode;
+    use crate::api::endpoint::EndpointKind;
+    use crate::api::run_settings::RunMode;
 
     #[test]
     fn the_form_round_trips_without_keys() {

@@ -7,8 +7,8 @@
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::json_doc::JsonDoc;
-use crate::web_url;
+use crate::browser::json_doc::JsonDoc;
+use crate::browser::web_url;
 
 pub const SEGMIND_BASE_URL: &str = "https://api.segmind.com";
 /// The key the local stand-in accepts unless it is started with another.

@@ -3,8 +3,8 @@
 //! environment variable named for the endpoint (the Segmind key only for
 //! Segmind), never the one typed into the page.
 
-use crate::endpoint::EndpointKind;
-use crate::request::{InputSource, SadTalkerRequest};
+use crate::api::endpoint::EndpointKind;
+use crate::api::request::{InputSource, SadTalkerRequest};
 
 /// The environment variable the snippets read the Segmind key from.
 pub const SEGMIND_KEY_VARIABLE: &str = "SEGMIND_API_KEY";
@@ -134,7 +134,7 @@ pub fn request_code(language: Language, url: &str, request: &SadTalkerRequest, k
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::request::RequestDraft;
+    use crate::api::request::RequestDraft;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 

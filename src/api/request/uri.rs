@@ -4,7 +4,7 @@
 
 use super::body::{Field, SadTalkerRequest};
 use super::draft::FieldError;
-use crate::web_url::{self, AddressProblem};
+use crate::browser::web_url::{self, AddressProblem};
 
 /// A warning (not a refusal) for an audio URL whose file name has symbols
 /// the provider says can make its ffmpeg fail.

@@ -1,7 +1,7 @@
 //! The only code that talks to the network. It sends a checked request with
 //! `fetch` (one v1 request, or a v2 job followed to its end), aborts, and
 //! turns each answer into a video `Blob` or an [`ApiError`]. What it does
-//! by itself after a failure is decided by [`crate::money`], nowhere else.
+//! by itself after a failure is decided by [`crate::api::money`], nowhere else.
 //!
 //! - here: sending (the key only to its own origins, no redirects with a
 //!   key), submissions, uploads, credits;
@@ -12,6 +12,7 @@
 //! reads only lengths, the first few bytes and capped error bodies.
 
 mod body;
+pub mod bounded;
 mod job;
 
 use js_sys::{Array, JsString, Reflect};
@@ -22,12 +23,12 @@ use web_sys::{AbortSignal, Blob, BlobPropertyBag, Headers, RequestInit, RequestR
 pub use body::yield_to_browser;
 pub use job::follow_job;
 
-use crate::answer::{self, JobTicket};
-use crate::api_error::ApiError;
-use crate::endpoint::{Endpoint, CREDITS_PATH, SADTALKER_JOB_PATH, SADTALKER_PATH};
-use crate::estimate;
-use crate::money::{self, ReadDecision, SubmitDecision};
-use crate::request::{InputSource, SadTalkerRequest};
+use crate::api::answer::{self, JobTicket};
+use crate::api::error::ApiError;
+use crate::api::endpoint::{Endpoint, CREDITS_PATH, SADTALKER_JOB_PATH, SADTALKER_PATH};
+use crate::api::estimate;
+use crate::api::money::{self, ReadDecision, SubmitDecision};
+use crate::api::request::{InputSource, SadTalkerRequest};
 
 /// A finished video and what the server said about it.
 #[derive(Clone, Debug)]
@@ -208,7 +209,7 @@ impl Answer {
     async fn error(&self, run: &Run<'_>) -> ApiError {
         let status = self.response.status();
         if self.key_withheld && matches!(status, 401 | 403) {
-            let origin = crate::web_url::origin_of(&self.response.url()).unwrap_or_default();
+            let origin = crate::browser::web_url::origin_of(&self.response.url()).unwrap_or_default();
             return ApiError::KeyWithheld { origin, status };
         }
         body::error_of(&self.response, run).await
@@ -284,7 +285,7 @@ pub async fn submit_job(endpoint: &Endpoint, request: &SadTalkerRequest, inline:
         ApiError::Cancelled | ApiError::TimedOut { .. } => e,
         _ => broken("its ticket did not arrive whole"),
     })?;
-    let doc = crate::json_doc::JsonDoc::parse(&text).ok_or_else(|| broken("its ticket was not JSON"))?;
+    let doc = crate::browser::json_doc::JsonDoc::parse(&text).ok_or_else(|| broken("its ticket was not JSON"))?;
     let ticket = JobTicket::from_doc(&doc).ok_or_else(|| broken("its ticket had no request_id and status URLs"))?;
     run.progress(Progress::Submitted(ticket.clone()));
     Ok(ticket)

@@ -1,0 +1,13 @@
+//! The API contract as plain types, with no browser in them (tested on the
+//! host and, unchanged, in Chromium): the request and its validation, the
+//! endpoints and where keys go, every failure, answers and job states, the
+//! money rules, prices and times, run settings, and the request as code.
+
+pub mod answer;
+pub mod endpoint;
+pub mod error;
+pub mod estimate;
+pub mod money;
+pub mod request;
+pub mod run_settings;
+pub mod snippet;

@@ -1,0 +1,9 @@
+//! Thin shims over the browser: JSON and URL reading (the browser's own
+//! parsers in the page, serde_json and url on the host), `blob:` URLs,
+//! what survives a reload in `localStorage`, and the history in IndexedDB.
+
+pub mod history;
+pub mod json_doc;
+pub mod object_url;
+pub mod saved_form;
+pub mod web_url;

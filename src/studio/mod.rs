@@ -1,0 +1,4 @@
+//! The studio's session: one run from the page's point of view (send it,
+//! keep its job, keep its video, let go of the ticket by the money rules).
+
+pub mod session;
