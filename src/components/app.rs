@@ -8,9 +8,10 @@ use super::history_list::HistoryList;
 use super::request_form::{InputsSection, SettingsSection};
 use super::run_panel::{start_run, RunPanel, Start};
 use super::studio::{next_uid, Checked, LocalState, RunState, Studio};
-use crate::api::endpoint::{sample_inputs, EndpointKind, EndpointSettings};
+use crate::api::endpoint::{sample_inputs, EndpointSettings};
 use crate::browser::history::History;
-use crate::api::request::{not_public_inputs, Field, FieldError, RequestDraft};
+use crate::api::request::RequestDraft;
+use crate::studio::form_check::checked_request;
 use crate::browser::saved_form::{SavedForm, SavedKeys, Store};
 
 /// How a studio starts; the page and `mount()` each fill it in.
@@ -59,39 +60,9 @@ pub fn App(#[prop(optional)] options: StudioOptions) -> impl IntoView {
     let origin = options.page_origin.clone();
     let resolved = Memo::new(move |_| endpoint.with(|e| e.resolve(&origin)));
     let checked: Checked = Memo::new(move |_| {
-        // A local file stands for its input (a typed source); its own checks decide.
-        let mut local_problems = Vec::new();
-        let mut names: [Option<String>; 2] = [None, None];
-        for (at, field, local) in [(0, Field::InputImage, local_image), (1, Field::InputAudio, local_audio)] {
-            local.with(|l| match l {
-                None => {}
-                Some(LocalState::Ready(media)) => names[at] = Some(media.name.clone()),
-                Some(LocalState::Checking(name)) => {
-                    names[at] = Some(name.clone());
-                    local_problems.push(FieldError::LocalFile { field, message: format!("Checking {name}…") });
-                }
-                Some(LocalState::Refused(name, problem)) => {
-                    names[at] = Some(name.clone());
-                    local_problems.push(FieldError::LocalFile { field, message: problem.to_string() });
-                }
-            });
-        }
-        let request = draft.with(|d| d.validate_with(names[0].as_deref(), names[1].as_deref())).map_err(|mut errors| {
-            errors.extend(local_problems.clone());
-            errors
-        })?;
-        if !local_problems.is_empty() {
-            return Err(local_problems);
-        }
-        let problems = match endpoint.with(|e| e.kind) {
-            EndpointKind::Segmind => not_public_inputs(&request),
-            EndpointKind::StandIn | EndpointKind::Proxy => Vec::new(),
-        };
-        if problems.is_empty() {
-            Ok(request)
-        } else {
-            Err(problems)
-        }
+        let check = |local: RwSignal<Option<LocalState>, LocalStorage>| local.with(|l| l.as_ref().map(LocalState::check));
+        let (image, audio) = (check(local_image), check(local_audio));
+        draft.with(|d| checked_request(d, image.as_ref(), audio.as_ref(), endpoint.with(|e| e.kind)))
     });
 
     let studio = Studio {

@@ -14,6 +14,7 @@ use crate::media::local::LocalMedia;
 use crate::media::MediaProblem;
 use crate::api::request::{FieldError, RequestDraft, SadTalkerRequest};
 use crate::api::run_settings::RunSettings;
+use crate::studio::form_check::LocalCheck;
 use crate::browser::saved_form::Store;
 use crate::studio::session::Finished;
 use crate::net::Progress;
@@ -36,6 +37,17 @@ pub enum LocalState {
     Checking(String),
     Ready(LocalMedia),
     Refused(String, MediaProblem),
+}
+
+impl LocalState {
+    /// What the form check needs to know of it.
+    pub fn check(&self) -> LocalCheck {
+        match self {
+            LocalState::Checking(name) => LocalCheck::Checking(name.clone()),
+            LocalState::Ready(media) => LocalCheck::Ready(media.name.clone()),
+            LocalState::Refused(name, problem) => LocalCheck::Refused(name.clone(), problem.to_string()),
+        }
+    }
 }
 
 #[derive(Clone, Copy)]
