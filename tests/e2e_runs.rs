@@ -184,6 +184,7 @@ async fn results_are_kept_in_the_history_across_a_reload() {
     assert!(summary.contains("image_size 256"), "{summary}");
     browser.click("history-play").await;
     assert_eq!(browser.wait_for_video().await, json!(256));
+    browser.wait_for_text("result", "Made by the local stand-in").await; // a replay keeps the note
     browser.click("history-reuse").await;
     assert_eq!(browser.value("pose_style").await, "17", "reuse puts the settings back");
     let download = browser.find("history-download").await.attr("download").await.ok().flatten().unwrap_or_default();

@@ -34,6 +34,8 @@ pub struct HistoryItem {
     pub file_name: String,
     /// The form that made it, as JSON (for "reuse these settings").
     pub draft_json: String,
+    /// Made by the local stand-in (joined, not animated): said again on replay.
+    pub from_stand_in: bool,
     pub blob: Blob,
 }
 
@@ -137,6 +139,7 @@ impl History {
             ("summary", JsValue::from_str(&item.summary)),
             ("file_name", JsValue::from_str(&item.file_name)),
             ("draft_json", JsValue::from_str(&item.draft_json)),
+            ("from_stand_in", JsValue::from_bool(item.from_stand_in)),
             ("blob", item.blob.clone().into()),
         ] {
             Reflect::set(&record, &JsValue::from_str(key), &value).map_err(|e| failed(&e))?;
@@ -165,6 +168,7 @@ impl History {
                     summary: text(&r, "summary"),
                     file_name: text(&r, "file_name"),
                     draft_json: text(&r, "draft_json"),
+                    from_stand_in: Reflect::get(&r, &JsValue::from_str("from_stand_in")).ok().and_then(|v| v.as_bool()).unwrap_or(false),
                     blob: Reflect::get(&r, &JsValue::from_str("blob")).ok()?.dyn_into().ok()?,
                 })
             })

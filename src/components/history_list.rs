@@ -18,6 +18,7 @@ struct Row {
     summary: String,
     file_name: String,
     draft_json: String,
+    from_stand_in: bool,
     url: ObjectUrl,
 }
 
@@ -34,7 +35,15 @@ pub fn HistoryList() -> impl IntoView {
                     .into_iter()
                     .filter_map(|item| {
                         let when = String::from(js_sys::Date::new(&item.id.into()).to_locale_string("default", &Default::default()));
-                        Some(Row { id: item.id, when, summary: item.summary, file_name: item.file_name, draft_json: item.draft_json, url: ObjectUrl::new(&item.blob)? })
+                        Some(Row {
+                            id: item.id,
+                            when,
+                            summary: item.summary,
+                            file_name: item.file_name,
+                            draft_json: item.draft_json,
+                            from_stand_in: item.from_stand_in,
+                            url: ObjectUrl::new(&item.blob)?,
+                        })
                     })
                     .collect()
             });
@@ -54,7 +63,7 @@ pub fn HistoryList() -> impl IntoView {
                     <p class="ths-hint" data-testid="history-summary">{row.summary.clone()}</p>
                     <button type="button" data-testid="history-play" on:click=move |_| studio.run.set(RunState::Succeeded(Finished {
                         url: play.url.clone(), summary: play.summary.clone(), file_name: play.file_name.clone(),
-                        remaining_credits: None, from_stand_in: false, not_kept: None,
+                        remaining_credits: None, from_stand_in: play.from_stand_in, not_kept: None,
                         ticket_kept: false,
                     }))>"Play"</button>
                     <a href=src download=row.file_name.clone() data-testid="history-download">"Download"</a>

@@ -95,6 +95,7 @@ async fn keep(video: Video, labels: &Labels<'_>, history: Option<&History>) -> R
                 summary: labels.summary.to_string(),
                 file_name: labels.file_name.to_string(),
                 draft_json: serde_json::to_string(labels.draft).unwrap_or_default(),
+                from_stand_in: video.from_stand_in,
                 blob: video.blob.clone(),
             };
             history.save(&item).await.err()
