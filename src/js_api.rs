@@ -317,7 +317,7 @@ struct CallOptions {
 }
 
 fn call_options(options: &JsValue) -> Result<CallOptions, JsValue> {
-    let timeout_secs = Reflect::get(options, &"timeoutSeconds".into()).ok().and_then(|t| t.as_f64()).map_or(600, |t| t.clamp(1.0, 86_400.0) as u32);
+    let timeout_secs = Reflect::get(options, &"timeoutSeconds".into()).ok().and_then(|t| t.as_f64()).map_or(crate::api::run_settings::DEFAULT_TIMEOUT_SECS, |t| t.clamp(1.0, 86_400.0) as u32);
     let user_signal = Reflect::get(options, &"signal".into()).ok().and_then(|s| s.dyn_into::<AbortSignal>().ok());
     let never = web_sys::AbortController::new().map_err(|_| JsValue::from_str("AbortController is missing"))?;
     let signal = net::signal_with_timeout(user_signal.as_ref().unwrap_or(&never.signal()), timeout_secs);

@@ -12,7 +12,7 @@ use crate::browser::web_url;
 
 pub const SEGMIND_BASE_URL: &str = "https://api.segmind.com";
 /// The key the local stand-in accepts unless it is started with another.
-pub const STAND_IN_DEFAULT_KEY: &str = "stand-in-key";
+pub const STAND_IN_DEFAULT_KEY: &str = contract::STAND_IN_KEY;
 /// Path of the one-shot endpoint, relative to a base URL.
 pub const SADTALKER_PATH: &str = "v1/sadtalker";
 /// Path of the asynchronous (job) endpoint.

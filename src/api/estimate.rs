@@ -5,7 +5,7 @@
 pub const TYPICAL_RUN_SECS: u32 = 119;
 /// The provider's typical price of one run, in US dollars (as shown, and as a number).
 pub const TYPICAL_PRICE_USD: &str = "0.18";
-pub const TYPICAL_PRICE: f64 = 0.184;
+pub const TYPICAL_PRICE: f64 = contract::PRICE_PER_RUN_USD;
 
 /// Whether a balance (in the provider's credits, which are dollars) covers one typical run.
 pub fn covers_a_run(balance: f64) -> bool {

@@ -30,7 +30,7 @@ fn setting_input(studio: Studio, (setting, label, placeholder, hint): SettingSpe
     let settings = studio.endpoint;
     let testid = match setting {
         SettingText::StandInUrl => "stand-in-url",
-        SettingText::StandInKey => "stand-in-key",
+        SettingText::StandInKey => crate::api::endpoint::STAND_IN_DEFAULT_KEY,
         SettingText::SegmindKey => "segmind-key",
         SettingText::ProxyUrl => "proxy-url",
         SettingText::ProxyKey => "proxy-key",

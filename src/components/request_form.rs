@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use super::controls::{draft_text, field_message, field_message_view, slider_number};
 use super::studio::use_studio;
 use crate::api::request::{Field, ImageSize, Preprocess};
-use crate::api::run_settings::{InputRoute, RunMode, RunSettings};
+use crate::api::run_settings::{DEFAULT_TIMEOUT_SECS, InputRoute, RunMode, RunSettings};
 
 #[component]
 pub fn InputsSection() -> impl IntoView {
@@ -141,7 +141,7 @@ pub fn SettingsSection() -> impl IntoView {
                     <input id=timeout_id type="text" inputmode="numeric" class="ths-number" data-testid="timeout"
                         prop:value=move || run_settings.with(|r| r.timeout_secs.clone())
                         on:input=move |ev| run_settings.update(|r| r.timeout_secs = event_target_value(&ev)) />
-                    <p class="ths-hint">"The page stops waiting after this long (default 600; a run takes about 120)."</p>
+                    <p class="ths-hint">{format!("The page stops waiting after this long (default {DEFAULT_TIMEOUT_SECS}; a run takes about 120).")}</p>
                     {field_message_view(Signal::derive(timeout_message), "timeout")}
                 </div>
             </details>

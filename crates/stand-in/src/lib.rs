@@ -40,7 +40,7 @@ pub use failure::{BodyKind, Failure};
 use validate::ParsedRequest;
 
 /// The key the stand-in accepts unless told otherwise (the page knows it too).
-pub const DEFAULT_KEY: &str = "stand-in-key";
+pub const DEFAULT_KEY: &str = contract::STAND_IN_KEY;
 /// Largest request body accepted: two inline inputs of ~20 MB as base64.
 pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 /// The page's Content-Security-Policy (the same text as the meta tag in
@@ -62,7 +62,7 @@ pub struct Config {
     pub static_dir: Option<PathBuf>,
     /// Sample media, served at `/samples/`.
     pub samples_dir: Option<PathBuf>,
-    /// The account balance reported at start; each run takes 0.184.
+    /// The account balance reported at start; each run takes `contract::PRICE_PER_RUN_USD`.
     pub credits: f64,
 }
 
@@ -381,7 +381,7 @@ async fn render_video(state: &AppState, request: &ParsedRequest, delay: Duration
         other => json_error(StatusCode::INTERNAL_SERVER_ERROR, other.to_string()),
     })?;
     if let Ok(mut credits) = state.credits.lock() {
-        *credits -= 0.184;
+        *credits -= contract::PRICE_PER_RUN_USD;
     }
     Ok(video)
 }
@@ -409,7 +409,9 @@ async fn run_sadtalker(state: &AppState, key: Option<&str>, headers: &HeaderMap,
         }
         None => ([(header::CONTENT_TYPE, "video/mp4")], video).into_response(),
     };
-    response.headers_mut().insert("x-credits-consumed", HeaderValue::from_static("0.184"));
+    if let Ok(consumed) = HeaderValue::from_str(&contract::PRICE_PER_RUN_USD.to_string()) {
+        response.headers_mut().insert("x-credits-consumed", consumed);
+    }
     Ok(response)
 }
 
