@@ -12,9 +12,11 @@
 //!   budget, answers streamed back, v2 URLs rewritten to the public URL.
 //! - [`observe`]: one access-log line per request (text or JSON; never keys,
 //!   queries or bodies) and Prometheus metrics at `/metrics`.
+//! - `idle`: connections with no traffic for the idle timeout are closed.
 
 pub mod access;
 mod forward;
+mod idle;
 pub mod observe;
 pub mod routes;
 
@@ -84,6 +86,8 @@ pub enum ConfigError {
     Tokens(#[from] access::TokensError),
     #[error("Redis at the given --redis-url could not be reached: {0}")]
     Redis(String),
+    #[error("the idle timeout must be longer than the upstream timeout (a run's connection is quiet until its answer comes)")]
+    IdleTimeout,
 }
 
 /// Checks `--public-url`: http(s), a host, an optional path prefix; no trailing slash.
@@ -161,6 +165,8 @@ pub struct Config {
     pub upstream_timeout: Duration,
     /// How long a shutdown waits for running requests.
     pub shutdown_deadline: Duration,
+    /// A connection with no traffic for this long is closed (above `upstream_timeout`).
+    pub idle_timeout: Duration,
 }
 
 impl Config {
@@ -182,6 +188,7 @@ impl Config {
             body_read_timeout: Duration::from_secs(60),
             upstream_timeout: Duration::from_secs(600),
             shutdown_deadline: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(660),
         }
     }
 
@@ -264,10 +271,11 @@ pub async fn start(config: Config, addr: SocketAddr) -> Result<Running, ConfigEr
     });
     let app = router(state.clone());
     let deadline = state.config.shutdown_deadline;
+    let listener = idle::IdleListener { inner: listener, timeout: state.config.idle_timeout };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
-        let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(async move {
+        let server = axum::serve(listener, app.into_make_service_with_connect_info::<idle::Peer>()).with_graceful_shutdown(async move {
             let _ = rx.await;
             let _ = stopping_tx.send(());
         });
@@ -353,7 +361,7 @@ pub(crate) async fn deadline_passed(mut hard_stop: tokio::sync::watch::Receiver<
     let _ = hard_stop.wait_for(|stop| *stop).await;
 }
 
-async fn handle(State(state): State<Arc<AppState>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, request: Request) -> Response {
+async fn handle(State(state): State<Arc<AppState>>, ConnectInfo(idle::Peer(peer)): ConnectInfo<idle::Peer>, request: Request) -> Response {
     let hard_stop = state.hard_stop.clone();
     tokio::select! {
         response = serve(state, peer, request) => response,

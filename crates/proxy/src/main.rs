@@ -87,6 +87,9 @@ struct Args {
     /// Seconds a shutdown (SIGTERM) waits for running requests before dropping them.
     #[arg(long, env = "PROXY_SHUTDOWN_DEADLINE_SECS", default_value_t = 30)]
     shutdown_deadline_secs: u64,
+    /// Seconds without any traffic after which a connection is closed (keep it above the upstream timeout).
+    #[arg(long, env = "PROXY_IDLE_TIMEOUT_SECS", default_value_t = 660)]
+    idle_timeout_secs: u64,
     /// Log lines as text or JSON.
     #[arg(long, env = "PROXY_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     log_format: String,
@@ -102,6 +105,9 @@ fn config(args: &Args) -> Result<Config, ConfigError> {
         }
         _ => return Err(ConfigError::MissingKey),
     };
+    if args.idle_timeout_secs <= args.upstream_timeout_secs {
+        return Err(ConfigError::IdleTimeout);
+    }
     let allowed_origins = args.allow_origins.iter().map(|o| parse_origin(o.trim())).collect::<Result<_, _>>()?;
     let default_limits = Limits { runs_per_minute: args.runs_per_minute, runs_per_day: args.runs_per_day, reads_per_minute: args.reads_per_minute };
     let tokens = match &args.tokens_file {
@@ -129,6 +135,7 @@ fn config(args: &Args) -> Result<Config, ConfigError> {
         body_read_timeout: Duration::from_secs(args.body_timeout_secs),
         upstream_timeout: Duration::from_secs(args.upstream_timeout_secs),
         shutdown_deadline: Duration::from_secs(args.shutdown_deadline_secs),
+        idle_timeout: Duration::from_secs(args.idle_timeout_secs),
     })
 }
 

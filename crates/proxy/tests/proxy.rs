@@ -305,7 +305,7 @@ fn a_missing_key_or_bad_upstream_fails_at_start_with_a_clear_error() {
     for flag in [
         "--upstream", "--allow-origin", "--max-body-mb", "--runs-per-minute", "--runs-per-day", "--runs-per-day-total", "--reads-per-minute",
         "--tokens-file", "--redis-url", "--public-url", "--trust-forwarded", "--max-in-flight", "--body-timeout-secs",
-        "--shutdown-deadline-secs", "--log-format", "--upstream-timeout-secs", "--key-file",
+        "--shutdown-deadline-secs", "--idle-timeout-secs", "--log-format", "--upstream-timeout-secs", "--key-file",
     ] {
         assert!(help.contains(flag), "--help explains {flag}");
     }

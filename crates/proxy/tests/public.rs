@@ -311,3 +311,25 @@ fn json_logs_are_one_object_a_line_without_keys() {
     assert!(!log.contains(KEY));
     let _ = child.wait();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connection_that_goes_quiet_is_closed() {
+    let upstream = stand_in(0).await;
+    let proxy = start(Config { idle_timeout: Duration::from_secs(1), ..config(&upstream.url()) }).await;
+    let addr = proxy.addr;
+    let closed_after = tokio::task::spawn_blocking(move || {
+        // A socket opened and left silent (or a request that never finishes its headers).
+        let mut stream = TcpStream::connect(addr).expect("connect");
+        stream.write_all(b"GET /v1/get-user-credits HTTP/1.1\r\nHost: x\r\n").expect("half a request");
+        stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+        let started = Instant::now();
+        let mut buf = [0u8; 256];
+        let _ = stream.read(&mut buf); // returns when the proxy closes it
+        started.elapsed()
+    })
+    .await
+    .expect("join");
+    assert!(closed_after < Duration::from_secs(4), "closed after {closed_after:?}, not held open");
+    proxy.stop().await;
+    upstream.stop().await;
+}
