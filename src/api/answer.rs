@@ -22,7 +22,7 @@ pub fn string_value_start(after_key: &str) -> Option<usize> {
 }
 
 /// How many leading bytes [`looks_like_video`] needs.
-pub const SNIFF_LEN: u32 = 12;
+pub use crate::media::SNIFF_LEN;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AnswerForm {
@@ -63,9 +63,7 @@ pub fn base64_start(prefix: &str) -> Option<usize> {
 
 /// MP4/MOV (`ftyp` box first), WebM/Matroska (EBML magic): what `<video>` plays.
 pub fn looks_like_video(first_bytes: &[u8]) -> bool {
-    let is_iso_bmff = first_bytes.len() >= 8 && &first_bytes[4..8] == b"ftyp";
-    let is_ebml = first_bytes.starts_with(&[0x1A, 0x45, 0xDF, 0xA3]);
-    is_iso_bmff || is_ebml
+    crate::media::is_iso_bmff(first_bytes) || crate::media::is_ebml(first_bytes)
 }
 
 /// How many bytes of a box header [`box_size`] reads (a 64-bit size needs 16).
@@ -134,7 +132,7 @@ pub fn mp4_is_complete(bytes: &[u8]) -> bool {
 
 /// The MIME type to give a video Blob built from its first bytes.
 pub fn video_mime(first_bytes: &[u8]) -> &'static str {
-    if first_bytes.starts_with(&[0x1A, 0x45, 0xDF, 0xA3]) {
+    if crate::media::is_ebml(first_bytes) {
         "video/webm"
     } else {
         "video/mp4"

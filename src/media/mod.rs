@@ -21,8 +21,21 @@ pub const MAX_AUDIO_SECS: f64 = 300.0;
 pub const LONG_AUDIO_SECS: f64 = 60.0;
 /// A peak below this (of full scale) is silence.
 pub const SILENCE_PEAK: f32 = 0.01;
-/// How many leading bytes the sniffers need.
+/// How many leading bytes the sniffers need (files and answers alike).
 pub const SNIFF_LEN: u32 = 16;
+
+/// The magic number of EBML files (WebM, Matroska).
+pub const EBML_MAGIC: [u8; 4] = [0x1A, 0x45, 0xDF, 0xA3];
+
+/// An ISO base media file (MP4, MOV, M4A): an `ftyp` box first.
+pub fn is_iso_bmff(head: &[u8]) -> bool {
+    head.get(4..8) == Some(b"ftyp")
+}
+
+/// A WebM/Matroska file.
+pub fn is_ebml(head: &[u8]) -> bool {
+    head.starts_with(&EBML_MAGIC)
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ImageKind {
@@ -92,8 +105,8 @@ pub fn sniff_audio(head: &[u8]) -> Result<AudioKind, &'static str> {
         [b'I', b'D', b'3', ..] => Ok(AudioKind::Mp3),
         [0xFF, second, ..] if second & 0xE0 == 0xE0 && second & 0x06 != 0 => Ok(AudioKind::Mp3),
         [b'O', b'g', b'g', b'S', ..] => Ok(AudioKind::Ogg),
-        [0x1A, 0x45, 0xDF, 0xA3, ..] => Ok(AudioKind::Webm),
-        [_, _, _, _, b'f', b't', b'y', b'p', ..] => Ok(AudioKind::M4a),
+        head if is_ebml(head) => Ok(AudioKind::Webm),
+        head if is_iso_bmff(head) => Ok(AudioKind::M4a),
         [b'f', b'L', b'a', b'C', ..] => Ok(AudioKind::Flac),
         _ => Err(other_kind(head)),
     }
@@ -106,7 +119,7 @@ fn other_kind(head: &[u8]) -> &'static str {
         [b'P', b'K', 3, 4, ..] => "a ZIP archive (or an Office document)",
         [0x89, b'P', b'N', b'G', ..] | [0xFF, 0xD8, 0xFF, ..] | [b'G', b'I', b'F', b'8', ..] => "an image",
         [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'A', b'V', b'E', ..] | [b'I', b'D', b'3', ..] => "an audio file",
-        [_, _, _, _, b'f', b't', b'y', b'p', ..] | [0x1A, 0x45, 0xDF, 0xA3, ..] => "a video or audio file",
+        head if is_iso_bmff(head) || is_ebml(head) => "a video or audio file",
         [b'<', ..] | [b'{', ..] => "a text or web page",
         [] => "an empty file",
         _ => "a file of an unknown type",

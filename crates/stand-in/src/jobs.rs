@@ -11,7 +11,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use super::{admit, delay_of, json_error, marked, render_video, AppState, ReadTarget};
+use super::{admit, check_key, delay_of, json_error, key_of, marked, render_video, AppState, ReadTarget};
 
 #[derive(Clone)]
 pub enum Job {
@@ -34,9 +34,6 @@ fn job_base(state: &AppState, headers: &HeaderMap) -> String {
     state.job_base.lock().ok().and_then(|b| b.clone()).unwrap_or_else(|| base_url(headers))
 }
 
-fn key_of(headers: &HeaderMap) -> Option<&str> {
-    headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::trim)
-}
 
 /// A queued read fault, as the answer to give instead (and recorded).
 fn faulted(state: &AppState, headers: &HeaderMap, target: ReadTarget, path: &str) -> Option<Response> {
@@ -50,9 +47,6 @@ fn faulted(state: &AppState, headers: &HeaderMap, target: ReadTarget, path: &str
     Some(response)
 }
 
-fn key_ok(state: &AppState, headers: &HeaderMap) -> bool {
-    headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::trim) == Some(state.config.api_key.as_str())
-}
 
 fn set(state: &AppState, id: &str, job: Job) {
     if let Ok(mut jobs) = state.jobs.lock() {
@@ -111,9 +105,7 @@ pub async fn submit(State(state): State<Arc<AppState>>, headers: HeaderMap, body
 
 #[allow(clippy::result_large_err)] // the error is the answer to give
 fn lookup(state: &AppState, headers: &HeaderMap, id: &str) -> Result<Job, Response> {
-    if !key_ok(state, headers) {
-        return Err(json_error(StatusCode::UNAUTHORIZED, "Invalid API key"));
-    }
+    check_key(state, key_of(headers))?;
     state
         .jobs
         .lock()

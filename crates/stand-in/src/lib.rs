@@ -334,7 +334,7 @@ async fn sadtalker(State(state): State<Arc<AppState>>, headers: HeaderMap, body:
     if let Ok(mut last) = state.last_body.lock() {
         *last = Some(body.clone());
     }
-    let key = headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::trim);
+    let key = key_of(&headers);
     let right_key = key == Some(state.config.api_key.as_str());
     let mut record = RequestRecord { state: &state, had_key: key.is_some(), right_key, body_bytes: body.len(), status: None };
     let response = match run_sadtalker(&state, key, &headers, &body).await {
@@ -345,15 +345,26 @@ async fn sadtalker(State(state): State<Arc<AppState>>, headers: HeaderMap, body:
     marked(response, &state)
 }
 
+/// The `x-api-key` a request carries, trimmed.
+fn key_of(headers: &HeaderMap) -> Option<&str> {
+    headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::trim)
+}
+
+/// The one key check of every keyed path: missing or wrong is a JSON 401.
+#[allow(clippy::result_large_err)] // the error is the answer to give
+fn check_key(state: &AppState, key: Option<&str>) -> Result<(), Response> {
+    match key {
+        None | Some("") => Err(json_error(StatusCode::UNAUTHORIZED, "Missing API key: send it in the x-api-key header")),
+        Some(k) if k != state.config.api_key => Err(json_error(StatusCode::UNAUTHORIZED, "Invalid API key")),
+        Some(_) => Ok(()),
+    }
+}
+
 /// Key, queued failure, body: what every submission goes through first.
 /// (The error is the answer to give, as axum handlers do.)
 #[allow(clippy::result_large_err)]
 fn admit(state: &AppState, key: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Result<(ParsedRequest, Option<Failure>), Response> {
-    match key {
-        None | Some("") => return Err(json_error(StatusCode::UNAUTHORIZED, "Missing API key: send it in the x-api-key header")),
-        Some(k) if k != state.config.api_key => return Err(json_error(StatusCode::UNAUTHORIZED, "Invalid API key")),
-        Some(_) => {}
-    }
+    check_key(state, key)?;
     let queued = state.failures.lock().ok().and_then(|mut f| f.pop_front());
     let failure = queued.or_else(|| Failure::from_headers(headers));
     // A "failure" with status 200 spoils the answer instead (truncated, not a
@@ -417,11 +428,10 @@ async fn run_sadtalker(state: &AppState, key: Option<&str>, headers: &HeaderMap,
 
 /// `POST /upload-asset` `{"data_urls": [...]}` → `{"urls": [...]}`, as the provider's storage does.
 async fn upload_asset(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
-    let key = headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::trim);
-    let response = if key != Some(state.config.api_key.as_str()) {
-        json_error(StatusCode::UNAUTHORIZED, if key.is_none() { "Missing API key" } else { "Invalid API key" })
-    } else {
-        store_assets(&state, &headers, &body)
+    let key = key_of(&headers);
+    let response = match check_key(&state, key) {
+        Err(refused) => refused,
+        Ok(()) => store_assets(&state, &headers, &body),
     };
     state.record("POST", "/upload-asset", key, response.status(), body.len());
     marked(response, &state)
@@ -479,12 +489,13 @@ impl Running {
 }
 
 async fn user_credits(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    let key = headers.get("x-api-key").and_then(|v| v.to_str().ok());
-    let response = if key != Some(state.config.api_key.as_str()) {
-        json_error(StatusCode::UNAUTHORIZED, "Invalid API key")
-    } else {
-        let credits = state.credits.lock().map(|c| *c).unwrap_or_default();
-        Json(serde_json::json!({ "credits": credits, "free-credits": 0.0 })).into_response()
+    let key = key_of(&headers);
+    let response = match check_key(&state, key) {
+        Err(refused) => refused,
+        Ok(()) => {
+            let credits = state.credits.lock().map(|c| *c).unwrap_or_default();
+            Json(serde_json::json!({ "credits": credits, "free-credits": 0.0 })).into_response()
+        }
     };
     state.record("GET", "/v1/get-user-credits", key, response.status(), 0);
     marked(response, &state)
