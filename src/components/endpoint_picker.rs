@@ -2,9 +2,10 @@
 //! proxy), whether keys are remembered, and the account's balance.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 use super::studio::{use_studio, Studio};
-use crate::api::endpoint::{Endpoint, EndpointField, EndpointKind, SettingText};
+use crate::api::endpoint::{EndpointField, EndpointKind, SettingText};
 use crate::api::estimate;
 use crate::net::{self, Run};
 
@@ -84,14 +85,14 @@ pub fn EndpointPicker(#[prop(into)] page_origin: String) -> impl IntoView {
         });
         run_settings.update(|r| r.remember_key = false);
     };
-    let check_credits = Action::new_local(move |endpoint: &Endpoint| {
-        let endpoint = endpoint.clone();
-        async move {
+    let check_credits = move |_| {
+        let Ok(endpoint) = resolved.get_untracked() else { return };
+        spawn_local(async move {
             let ignore = |_| {};
             let run = Run { signal: None, timeout_secs: None, on_progress: &ignore };
             let _ = studio.credits.try_set(Some(net::credits(&endpoint, &run).await));
-        }
-    });
+        });
+    };
     let credits_text = move || {
         studio.credits.with(|c| match c {
             None => None,
@@ -119,8 +120,7 @@ pub fn EndpointPicker(#[prop(into)] page_origin: String) -> impl IntoView {
                 <button type="button" data-testid="forget-key" on:click=forget>"Forget key"</button>
             </div>
             <div class="ths-credits">
-                <button type="button" data-testid="check-credits" disabled=move || resolved.with(Result::is_err) || check_credits.pending().get()
-                    on:click=move |_| if let Ok(endpoint) = resolved.get_untracked() { check_credits.dispatch(endpoint); }>
+                <button type="button" data-testid="check-credits" disabled=move || resolved.with(Result::is_err) on:click=check_credits>
                     "Check credits"
                 </button>
                 <span data-testid="credits">{credits_text}</span>

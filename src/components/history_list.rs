@@ -2,8 +2,10 @@
 //! settings, or delete.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 use super::studio::{use_studio, RunState};
+use crate::browser::history::HistoryError;
 use crate::browser::json_doc::JsonDoc;
 use crate::browser::object_url::ObjectUrl;
 use crate::api::request::RequestDraft;
@@ -23,12 +25,12 @@ struct Row {
 #[component]
 pub fn HistoryList() -> impl IntoView {
     let studio = use_studio();
-    // Listed again whenever the history changes (a run kept, a row deleted).
-    let rows = LocalResource::new(move || {
+    let rows = RwSignal::new(None::<Result<Vec<Row>, HistoryError>>);
+    Effect::new(move |_| {
         studio.history_version.track();
-        let history = studio.history.get_value();
-        async move {
-            let listed = history?.list().await.map(|items| {
+        let Some(Some(history)) = studio.history.try_get_value() else { return };
+        spawn_local(async move {
+            let listed = history.list().await.map(|items| {
                 items
                     .into_iter()
                     .filter_map(|item| {
@@ -43,19 +45,10 @@ pub fn HistoryList() -> impl IntoView {
                             url: ObjectUrl::new(&item.blob)?,
                         })
                     })
-                    .collect::<Vec<_>>()
+                    .collect()
             });
-            Some(listed)
-        }
-    });
-    let delete = Action::new_local(move |id: &f64| {
-        let (id, history) = (*id, studio.history.get_value());
-        async move {
-            if let Some(history) = history {
-                let _ = history.delete(id).await;
-            }
-            let _ = studio.history_version.try_update(|v| *v += 1);
-        }
+            let _ = rows.try_set(Some(listed));
+        });
     });
     let row_view = move |row: Row| {
         let src = row.url.as_str().to_string();
@@ -79,7 +72,13 @@ pub fn HistoryList() -> impl IntoView {
                             studio.draft.set(RequestDraft::from_doc(&doc));
                         }
                     }>"Reuse settings"</button>
-                    <button type="button" data-testid="history-delete" on:click=move |_| { delete.dispatch(id); }>"Delete"</button>
+                    <button type="button" data-testid="history-delete" on:click=move |_| {
+                        let Some(Some(history)) = studio.history.try_get_value() else { return };
+                        spawn_local(async move {
+                            let _ = history.delete(id).await;
+                            let _ = studio.history_version.try_update(|v| *v += 1);
+                        });
+                    }>"Delete"</button>
                 </div>
             </li>
         }
@@ -87,7 +86,7 @@ pub fn HistoryList() -> impl IntoView {
     view! {
         <section class="ths-history" data-testid="history" hidden=move || studio.history.with_value(Option::is_none)>
             <h2>"History"</h2>
-            {move || match rows.get().flatten() {
+            {move || match rows.get() {
                 None => ().into_any(),
                 Some(Err(error)) => view! { <p class="ths-warning" data-testid="history-error">{error.to_string()}</p> }.into_any(),
                 Some(Ok(list)) if list.is_empty() => view! { <p class="ths-hint">"Videos you make are kept here, in this browser."</p> }.into_any(),
