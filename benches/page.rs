@@ -82,7 +82,7 @@ async fn main() {
     let media = repo_path("target/bench-media");
 
     println!("== start (median of {RUNS} fresh loads, ms) ==");
-    let studio_site = site(&dist, &[("plain.html", &repo_path("benches/plain.html"))]);
+    let studio_site = site(&dist, &[("plain.html", &repo_path("benches/plain.html")), ("plain.js", &repo_path("benches/plain.js"))]);
     let stand_in = stand_in_with(|c| {
         c.static_dir = Some(studio_site.path().to_path_buf());
         c.delay = Duration::ZERO;

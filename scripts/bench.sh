@@ -8,6 +8,7 @@ bash scripts/build.sh
 source scripts/wasm-env.sh
 source scripts/size-flags.sh
 (cd crates/counter && cargo build -q --release --target wasm32-unknown-unknown && trunk build --release --dist ../../target/counter-dist)
+bash scripts/csp-boot.sh target/counter-dist   # served under the same CSP as the page
 echo "counter page: $(bash scripts/size.sh target/counter-dist | tail -1)"
 mkdir -p target/bench-media
 [ -s target/bench-media/big.wav ] || ffmpeg -hide_banner -loglevel error -y -f lavfi -i "sine=frequency=220:duration=200" -ar 48000 -ac 1 target/bench-media/big.wav

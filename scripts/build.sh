@@ -9,8 +9,6 @@ source scripts/size-flags.sh
 # build finds them all.
 cargo build -q --release --target wasm32-unknown-unknown --bin talking-head-studio
 trunk build --release
-# The Content-Security-Policy allows no inline script: move Trunk's inline
-# loader into a file of its own.
-perl -0 -i -pe 'if (s{<script type="module">(.*?)</script>}{<script type="module" src="/boot.js"></script>}s) { open(my $f, ">", "dist/boot.js") or die; print $f $1; close $f }' dist/index.html
-grep -q 'src="/boot.js"' dist/index.html || { echo "build: Trunk's loader script was not found in dist/index.html" >&2; exit 1; }
+# The Content-Security-Policy allows no inline script: Trunk's loader goes to boot.js.
+bash scripts/csp-boot.sh dist
 bash scripts/size.sh
