@@ -10,6 +10,7 @@ use std::time::Instant;
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
 
 use crate::routes::Route;
 use crate::{json_error, AppState};
@@ -22,11 +23,19 @@ pub fn too_large(limit: usize) -> Response {
     json_error(StatusCode::PAYLOAD_TOO_LARGE, format!("The request body is larger than this proxy's limit of {} MB", limit / 1024 / 1024))
 }
 
+/// How much of a refused body is read and thrown away, and for how long, so
+/// that a client still sending it gets to read the 413 instead of a broken
+/// pipe. Nothing of it is kept.
+const DRAIN_BYTES: usize = 256 * 1024 * 1024;
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The request's body, read within the limits (size, time, shared memory).
 pub async fn read_body(state: &AppState, headers: &HeaderMap, body: Body) -> Result<(Bytes, tokio::sync::OwnedSemaphorePermit), Response> {
     let limit = state.config.max_body_bytes;
     let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    let mut chunks = body.into_data_stream();
     if declared > Some(limit) {
+        drain(&mut chunks).await;
         return Err(too_large(limit));
     }
     // Memory for bodies is shared: a request takes its size (in KB) from the budget first.
@@ -36,11 +45,39 @@ pub async fn read_body(state: &AppState, headers: &HeaderMap, body: Body) -> Res
         .clone()
         .try_acquire_many_owned(kb)
         .map_err(|_| json_error(StatusCode::SERVICE_UNAVAILABLE, "The proxy is busy receiving other uploads; try again shortly"))?;
-    match tokio::time::timeout(state.config.body_read_timeout, axum::body::to_bytes(body, limit)).await {
+    let read = async {
+        let mut kept = Vec::with_capacity(declared.unwrap_or(0));
+        while let Some(chunk) = chunks.next().await {
+            let chunk = chunk.map_err(|_| json_error(StatusCode::BAD_REQUEST, "The request body was cut off before its end"))?;
+            if kept.len() + chunk.len() > limit {
+                drop(kept);
+                drain(&mut chunks).await;
+                return Err(too_large(limit));
+            }
+            kept.extend_from_slice(&chunk);
+        }
+        Ok(Bytes::from(kept))
+    };
+    match tokio::time::timeout(state.config.body_read_timeout, read).await {
         Ok(Ok(bytes)) => Ok((bytes, permit)),
-        Ok(Err(_)) => Err(too_large(limit)),
+        Ok(Err(refused)) => Err(refused),
         Err(_) => Err(json_error(StatusCode::REQUEST_TIMEOUT, "The request body arrived too slowly")),
     }
+}
+
+/// Reads and discards what is left of a refused body, within `DRAIN_BYTES`
+/// and `DRAIN_TIME`.
+async fn drain(chunks: &mut axum::body::BodyDataStream) {
+    let discard = async {
+        let mut seen = 0usize;
+        while let Some(Ok(chunk)) = chunks.next().await {
+            seen += chunk.len();
+            if seen > DRAIN_BYTES {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(DRAIN_TIME, discard).await;
 }
 
 /// Sends the routed request upstream and returns its answer for the client.

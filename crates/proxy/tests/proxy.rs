@@ -173,11 +173,20 @@ async fn origins_not_allowed_are_refused_before_the_upstream() {
 async fn oversized_bodies_get_a_json_413_and_never_reach_the_upstream() {
     let stand_in = stand_in(0).await;
     let proxy = Proxy::start(&stand_in.url(), &["--max-body-mb", "1"]);
-    let big = format!(r#"{{"input_image":"data:image/png;base64,{}","input_audio":"x"}}"#, "A".repeat(2 * 1024 * 1024));
-    let answer = client().post(format!("{}/v1/sadtalker", proxy.url)).body(big).send().await.expect("answer");
-    assert_eq!(answer.status(), 413);
-    let message: serde_json::Value = serde_json::from_slice(&answer.bytes().await.expect("body")).expect("JSON error");
-    assert!(message["error"].as_str().is_some_and(|m| m.contains("1 MB")), "{message}");
+    // Big enough that the client is still sending when the proxy decides: the
+    // 413 must still be readable (no broken pipe), with a declared length and without.
+    let big = format!(r#"{{"input_image":"data:image/png;base64,{}","input_audio":"x"}}"#, "A".repeat(24 * 1024 * 1024));
+    let declared = reqwest::Body::from(big.clone());
+    let piece = axum::body::Bytes::from(big.into_bytes());
+    let streamed = reqwest::Body::wrap_stream(futures_util::stream::iter(
+        (0..piece.len()).step_by(64 * 1024).map(move |at| Ok::<_, std::io::Error>(piece.slice(at..(at + 64 * 1024).min(piece.len())))),
+    ));
+    for (how, body) in [("declared length", declared), ("streamed", streamed)] {
+        let answer = client().post(format!("{}/v1/sadtalker", proxy.url)).body(body).send().await.unwrap_or_else(|e| panic!("{how}: answer: {e:?}"));
+        assert_eq!(answer.status(), 413, "{how}");
+        let message: serde_json::Value = serde_json::from_slice(&answer.bytes().await.expect("body")).expect("JSON error");
+        assert!(message["error"].as_str().is_some_and(|m| m.contains("1 MB")), "{how}: {message}");
+    }
     assert!(stand_in.seen().is_empty(), "the upstream saw nothing");
     proxy.stop();
     stand_in.stop().await;
