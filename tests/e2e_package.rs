@@ -62,6 +62,8 @@ async fn a_plain_page_validates_generates_aborts_and_catches_typed_errors() {
     assert!(r["unauthorized"]["nextStep"].as_str().is_some_and(|s| s.contains("key")));
     assert_eq!(r["invalid"]["kind"], json!("invalid_request"));
     assert!(r["invalid"]["fieldErrors"].as_array().is_some_and(|e| !e.is_empty()));
+    assert_eq!(r["misspelt"]["kind"], json!("invalid_options"), "{r:#}");
+    assert!(r["misspelt"]["message"].as_str().is_some_and(|m| m.contains("apiKeyy")), "{r:#}");
     assert!(r["code"].as_str().is_some_and(|c| c.contains("curl") && c.contains("$STAND_IN_KEY") && !c.contains("SEGMIND_API_KEY")), "{r:#}");
 
     let seen = stand_in.seen();

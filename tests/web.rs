@@ -6,7 +6,7 @@
 
 use talking_head_studio::api::error::ApiError;
 use talking_head_studio::api::endpoint::{sample_inputs, Endpoint, EndpointKind, EndpointSettings, STAND_IN_DEFAULT_KEY};
-use talking_head_studio::api::request::{RequestDraft, SadTalkerRequest};
+use talking_head_studio::api::request::{RequestDraft, NormalizedRequest};
 use talking_head_studio::net::{self, Inline, Progress, Run};
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
@@ -39,7 +39,7 @@ fn run() -> Run<'static> {
     Run { signal: None, timeout_secs: None, on_progress: quiet() }
 }
 
-fn sample_request(edit: impl FnOnce(&mut RequestDraft)) -> SadTalkerRequest {
+fn sample_request(edit: impl FnOnce(&mut RequestDraft)) -> NormalizedRequest {
     let (input_image, input_audio) = sample_inputs(stand_in_url());
     let mut draft = RequestDraft { input_image, input_audio, ..RequestDraft::default() };
     edit(&mut draft);

@@ -33,8 +33,9 @@ pub fn sample_inputs(origin: &str) -> (String, String) {
     (format!("{base}/{SAMPLE_PORTRAIT_PATH}"), format!("{base}/{SAMPLE_VOICE_PATH}"))
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "js-api", derive(tsify_next::Tsify))]
 pub enum EndpointKind {
     /// The local stand-in: no key, no internet, no cost.
     #[default]

@@ -56,6 +56,76 @@ pub enum ApiError {
     StoppedFollowing,
 }
 
+/// A stable machine name for each kind of failure. `InvalidOptions` is the
+/// JS package's own (options of the wrong shape); the rest are [`ApiError`]'s.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "js-api", derive(tsify_next::Tsify))]
+pub enum ErrorKind {
+    InvalidRequest,
+    InvalidOptions,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    InsufficientCredits,
+    RateLimited,
+    ServerError,
+    BadGateway,
+    GatewayTimeout,
+    UnexpectedStatus,
+    Network,
+    Cancelled,
+    Timeout,
+    JobFailed,
+    NotAVideo,
+    LocalFile,
+    AnswerBroken,
+    KeyWithheld,
+    Redirected,
+    JobExpired,
+    StoppedFollowing,
+}
+
+impl ErrorKind {
+    pub const ALL: [ErrorKind; 22] = {
+        use ErrorKind::*;
+        [
+            InvalidRequest, InvalidOptions, Unauthorized, Forbidden, NotFound, InsufficientCredits, RateLimited, ServerError,
+            BadGateway, GatewayTimeout, UnexpectedStatus, Network, Cancelled, Timeout, JobFailed, NotAVideo, LocalFile,
+            AnswerBroken, KeyWithheld, Redirected, JobExpired, StoppedFollowing,
+        ]
+    };
+
+    /// The name as text (the page's `data-kind`), without a serialiser in the page.
+    pub fn as_str(self) -> &'static str {
+        use ErrorKind::*;
+        match self {
+            InvalidRequest => "invalid_request",
+            InvalidOptions => "invalid_options",
+            Unauthorized => "unauthorized",
+            Forbidden => "forbidden",
+            NotFound => "not_found",
+            InsufficientCredits => "insufficient_credits",
+            RateLimited => "rate_limited",
+            ServerError => "server_error",
+            BadGateway => "bad_gateway",
+            GatewayTimeout => "gateway_timeout",
+            UnexpectedStatus => "unexpected_status",
+            Network => "network",
+            Cancelled => "cancelled",
+            Timeout => "timeout",
+            JobFailed => "job_failed",
+            NotAVideo => "not_a_video",
+            LocalFile => "local_file",
+            AnswerBroken => "answer_broken",
+            KeyWithheld => "key_withheld",
+            Redirected => "redirected",
+            JobExpired => "job_expired",
+            StoppedFollowing => "stopped_following",
+        }
+    }
+}
+
 impl ApiError {
     /// Maps an HTTP error status and its body to the matching case.
     pub fn from_status(status: u16, body: &str, content_type: &str, retry_after: Option<&str>) -> Self {
@@ -100,30 +170,31 @@ impl ApiError {
         })
     }
 
-    /// A stable machine name for the case (used by the page and the JS API).
-    pub fn kind(&self) -> &'static str {
+    /// The case, as the page's `data-kind` and the JS API's `kind` name it.
+    pub fn kind(&self) -> ErrorKind {
+        use ErrorKind as K;
         match self {
-            ApiError::BadRequest { .. } => "invalid_request",
-            ApiError::Unauthorized { .. } => "unauthorized",
-            ApiError::Forbidden { .. } => "forbidden",
-            ApiError::NotFound { .. } => "not_found",
-            ApiError::InsufficientCredits { .. } => "insufficient_credits",
-            ApiError::RateLimited { .. } => "rate_limited",
-            ApiError::ServerError { .. } => "server_error",
-            ApiError::BadGateway { .. } => "bad_gateway",
-            ApiError::GatewayTimeout { .. } => "gateway_timeout",
-            ApiError::UnexpectedStatus { .. } => "unexpected_status",
-            ApiError::Network { .. } => "network",
-            ApiError::Cancelled => "cancelled",
-            ApiError::TimedOut { .. } => "timeout",
-            ApiError::JobFailed { .. } => "job_failed",
-            ApiError::NotAVideo { .. } => "not_a_video",
-            ApiError::LocalFile { .. } => "local_file",
-            ApiError::AnswerBroken { .. } => "answer_broken",
-            ApiError::KeyWithheld { .. } => "key_withheld",
-            ApiError::Redirected { .. } => "redirected",
-            ApiError::JobExpired => "job_expired",
-            ApiError::StoppedFollowing => "stopped_following",
+            ApiError::BadRequest { .. } => K::InvalidRequest,
+            ApiError::Unauthorized { .. } => K::Unauthorized,
+            ApiError::Forbidden { .. } => K::Forbidden,
+            ApiError::NotFound { .. } => K::NotFound,
+            ApiError::InsufficientCredits { .. } => K::InsufficientCredits,
+            ApiError::RateLimited { .. } => K::RateLimited,
+            ApiError::ServerError { .. } => K::ServerError,
+            ApiError::BadGateway { .. } => K::BadGateway,
+            ApiError::GatewayTimeout { .. } => K::GatewayTimeout,
+            ApiError::UnexpectedStatus { .. } => K::UnexpectedStatus,
+            ApiError::Network { .. } => K::Network,
+            ApiError::Cancelled => K::Cancelled,
+            ApiError::TimedOut { .. } => K::Timeout,
+            ApiError::JobFailed { .. } => K::JobFailed,
+            ApiError::NotAVideo { .. } => K::NotAVideo,
+            ApiError::LocalFile { .. } => K::LocalFile,
+            ApiError::AnswerBroken { .. } => K::AnswerBroken,
+            ApiError::KeyWithheld { .. } => K::KeyWithheld,
+            ApiError::Redirected { .. } => K::Redirected,
+            ApiError::JobExpired => K::JobExpired,
+            ApiError::StoppedFollowing => K::StoppedFollowing,
         }
     }
 
@@ -283,6 +354,16 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
+    fn each_error_kind_has_one_name_the_same_in_text_and_json() {
+        let names: Vec<&str> = ErrorKind::ALL.iter().map(|k| k.as_str()).collect();
+        let distinct: std::collections::HashSet<_> = names.iter().collect();
+        assert_eq!(distinct.len(), names.len(), "{names:?}");
+        for kind in ErrorKind::ALL {
+            assert_eq!(serde_json::to_value(kind).ok(), Some(serde_json::Value::from(kind.as_str())));
+        }
+    }
+
+    #[test]
     fn each_documented_status_has_its_own_kind_and_next_step() {
         let statuses = [400, 401, 403, 404, 406, 429, 500, 502, 504];
         let errors: Vec<ApiError> = statuses.iter().map(|&s| ApiError::from_status(s, "", "", None)).collect();
@@ -292,17 +373,17 @@ mod tests {
             assert_eq!(error.status(), Some(status));
             assert!(error.to_string().contains(&status.to_string()), "{error}");
         }
-        assert_eq!(errors[1].kind(), "unauthorized");
+        assert_eq!(errors[1].kind(), ErrorKind::Unauthorized);
         assert!(errors[1].next_step().contains("key"));
-        assert_eq!(errors[4].kind(), "insufficient_credits");
+        assert_eq!(errors[4].kind(), ErrorKind::InsufficientCredits);
         assert!(errors[6].next_step().contains("charged"));
         assert!(errors[8].next_step().contains("charged"));
     }
 
     #[test]
     fn other_statuses_are_not_mistaken_for_documented_ones() {
-        assert_eq!(ApiError::from_status(503, "", "", None).kind(), "server_error");
-        assert_eq!(ApiError::from_status(418, "", "", None).kind(), "unexpected_status");
+        assert_eq!(ApiError::from_status(503, "", "", None).kind(), ErrorKind::ServerError);
+        assert_eq!(ApiError::from_status(418, "", "", None).kind(), ErrorKind::UnexpectedStatus);
         assert_eq!(ApiError::from_status(418, "", "", None).status(), Some(418));
     }
 

@@ -4,7 +4,7 @@
 //! Segmind), never the one typed into the page.
 
 use crate::api::endpoint::EndpointKind;
-use crate::api::request::{InputSource, SadTalkerRequest};
+use crate::api::request::{InputSource, NormalizedRequest};
 
 /// The environment variable the snippets read the Segmind key from.
 pub const SEGMIND_KEY_VARIABLE: &str = "SEGMIND_API_KEY";
@@ -25,10 +25,13 @@ pub fn key_variable(kind: EndpointKind, sends_key: bool) -> Option<&'static str>
 /// Longest input shown in full; an inline file is elided (it would be megabytes).
 const MAX_SHOWN_INPUT: usize = 200;
 
+/// The languages of the code panel; the JS package names them "curl", "python", "js".
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "js-api", derive(tsify_next::Tsify), serde(rename_all = "lowercase"))]
 pub enum Language {
     Curl,
     Python,
+    #[cfg_attr(feature = "js-api", serde(rename = "js"))]
     JavaScript,
 }
 
@@ -71,7 +74,7 @@ fn shown_input(input: &InputSource) -> String {
 }
 
 /// `(name, value)` pairs in the body's order, values as JSON / JS literals.
-fn members(request: &SadTalkerRequest, python: bool) -> Vec<(&'static str, String)> {
+fn members(request: &NormalizedRequest, python: bool) -> Vec<(&'static str, String)> {
     let boolean = |b: bool| match (b, python) {
         (true, true) => "True".to_string(),
         (false, true) => "False".to_string(),
@@ -89,7 +92,7 @@ fn members(request: &SadTalkerRequest, python: bool) -> Vec<(&'static str, Strin
     ]
 }
 
-fn object_literal(request: &SadTalkerRequest, python: bool, indent: &str) -> String {
+fn object_literal(request: &NormalizedRequest, python: bool, indent: &str) -> String {
     let lines: Vec<String> = members(request, python).into_iter().map(|(k, v)| format!("{indent}  \"{k}\": {v}")).collect();
     format!("{{\n{}\n{indent}}}", lines.join(",\n"))
 }
@@ -101,7 +104,7 @@ fn shell_quoted(text: &str) -> String {
 
 /// The request as code. `url` is the full endpoint URL; `key_variable` (see
 /// [`key_variable`]) adds the `x-api-key` header read from that variable.
-pub fn request_code(language: Language, url: &str, request: &SadTalkerRequest, key_variable: Option<&str>) -> String {
+pub fn request_code(language: Language, url: &str, request: &NormalizedRequest, key_variable: Option<&str>) -> String {
     let file = "talking-head.mp4";
     match language {
         Language::Curl => {
@@ -138,7 +141,7 @@ mod tests {
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
-    fn request() -> SadTalkerRequest {
+    fn request() -> NormalizedRequest {
         let draft = RequestDraft {
             input_image: "https://example.com/it's.png".into(),
             input_audio: "https://example.com/voice.mp3".into(),

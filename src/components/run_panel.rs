@@ -246,7 +246,7 @@ fn failure_message(studio: Studio, error: ApiError) -> impl IntoView {
         _ => None,
     };
     view! {
-        <div class="ths-failure" role="alert" data-testid="failure" data-kind=error.kind()>
+        <div class="ths-failure" role="alert" data-testid="failure" data-kind=error.kind().as_str()>
             <p class="ths-failure-title" data-testid="failure-title">{error.to_string()}</p>
             {error.server_message().map(|m| view! {
                 <p class="ths-server-message">"The server said: " <q data-testid="server-message">{m.to_string()}</q></p>

@@ -12,7 +12,7 @@ use crate::api::endpoint::{Endpoint, EndpointError, EndpointSettings};
 use crate::browser::history::History;
 use crate::media::local::LocalMedia;
 use crate::media::MediaProblem;
-use crate::api::request::{FieldError, RequestDraft, SadTalkerRequest};
+use crate::api::request::{FieldError, RequestDraft, NormalizedRequest};
 use crate::api::run_settings::RunSettings;
 use crate::studio::form_check::LocalCheck;
 use crate::browser::saved_form::Store;
@@ -20,7 +20,7 @@ use crate::studio::session::Finished;
 use crate::net::Progress;
 
 /// The draft checked for the chosen endpoint: the request to send, or every problem.
-pub type Checked = Memo<Result<SadTalkerRequest, Vec<FieldError>>>;
+pub type Checked = Memo<Result<NormalizedRequest, Vec<FieldError>>>;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum RunState {

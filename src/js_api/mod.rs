@@ -1,28 +1,29 @@
 //! The JavaScript API of the package (`--features js-api`): the same logic
 //! the page uses, behind `validate`, `generate`, `resume`, `toCode` and
 //! `mount`. Data crosses the boundary as the Rust types in [`convert`]
-//! (serde-wasm-bindgen); the TypeScript types are in `types.d.ts`.
+//! (serde-wasm-bindgen), whose TypeScript types tsify writes into the
+//! package's `.d.ts`; `types.d.ts` adds the few it cannot (see there).
 
 mod convert;
 
-use js_sys::{Function, Reflect};
+use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use web_sys::{Blob, HtmlElement};
 
-use crate::api::endpoint::{Endpoint, EndpointKind, EndpointSettings, JobEndpoint, SADTALKER_PATH};
-use crate::api::error::ApiError;
-use crate::api::request::{Field, FieldError, RequestDraft, SadTalkerRequest};
+use crate::api::endpoint::{Endpoint, EndpointSettings, JobEndpoint, SADTALKER_PATH};
+use crate::api::error::{ApiError, ErrorKind};
+use crate::api::request::{Field, FieldError, RequestDraft, NormalizedRequest};
 use crate::api::snippet::{self, Language};
 use crate::browser::json_doc::JsonDoc;
 use crate::components::{App, StudioOptions};
 use crate::net::{self, Progress, Run};
-use convert::{errors_js, from_js, to_js, EndpointJs, Options, ProgressJs, TicketJs, ValidationJs};
+use convert::{field_errors, from_js, to_js, CallParts, CodeOptions, GenerateOptions, JobTicket, Mode, MountOptions, ProgressEvent, ResumeOptions, StudioErrorFields, TicketEndpoint, ValidationResult};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = include_str!("types.d.ts");
 
 /// The request checked as the page checks it, type mistakes included.
-fn checked(request: JsValue) -> Result<SadTalkerRequest, Vec<FieldError>> {
+fn checked(request: JsValue) -> Result<NormalizedRequest, Vec<FieldError>> {
     let doc = JsonDoc::from_js(request);
     let (draft, mut errors) = RequestDraft::from_doc_strict(&doc);
     match draft.validate() {
@@ -38,45 +39,58 @@ fn checked(request: JsValue) -> Result<SadTalkerRequest, Vec<FieldError>> {
     }
 }
 
-#[wasm_bindgen(skip_typescript)]
-pub fn validate(request: JsValue) -> JsValue {
+/// Checks a request; never throws.
+#[wasm_bindgen(unchecked_return_type = "ValidationResult")]
+pub fn validate(#[wasm_bindgen(unchecked_param_type = "SadTalkerRequest")] request: JsValue) -> JsValue {
     match checked(request) {
-        Ok(request) => to_js(&ValidationJs { ok: true, errors: Vec::new(), request: Some(&request) }),
-        Err(errors) => to_js(&ValidationJs { ok: false, errors: errors_js(&errors), request: None }),
+        Ok(request) => to_js(&ValidationResult { ok: true, errors: Vec::new(), request: Some(request) }),
+        Err(errors) => to_js(&ValidationResult { ok: false, errors: field_errors(&errors), request: None }),
     }
 }
 
-/// An `Error` carrying `kind`, `status`, `nextStep`, `serverMessage`, `fieldErrors`.
-fn studio_error(kind: &str, message: &str, status: Option<u16>, next_step: &str, server_message: Option<&str>, field_errors: &[FieldError]) -> JsValue {
+/// An `Error` named "StudioError" carrying [`StudioErrorFields`].
+fn studio_error(message: &str, fields: StudioErrorFields) -> JsValue {
     let error = js_sys::Error::new(message);
     error.set_name("StudioError");
-    let fields: [(&str, JsValue); 5] = [
-        ("kind", kind.into()),
-        ("status", status.map_or(JsValue::NULL, JsValue::from)),
-        ("nextStep", next_step.into()),
-        ("serverMessage", server_message.map_or(JsValue::NULL, JsValue::from)),
-        ("fieldErrors", to_js(&errors_js(field_errors))),
-    ];
-    for (key, value) in fields {
-        let _ = Reflect::set(&error, &key.into(), &value);
+    if let Ok(fields) = to_js(&fields).dyn_into::<Object>() {
+        Object::assign(&error, &fields);
     }
     error.into()
 }
 
 fn api_error_js(error: &ApiError) -> JsValue {
-    studio_error(error.kind(), &error.to_string(), error.status(), &error.next_step(), error.server_message(), &[])
+    let fields = StudioErrorFields {
+        kind: error.kind(),
+        status: error.status(),
+        next_step: error.next_step(),
+        server_message: error.server_message().map(str::to_string),
+        field_errors: Vec::new(),
+    };
+    studio_error(&error.to_string(), fields)
+}
+
+fn invalid_request(errors: &[crate::api::request::FieldError]) -> JsValue {
+    let fields = StudioErrorFields {
+        kind: ErrorKind::InvalidRequest,
+        status: None,
+        next_step: "Fix the fields listed in fieldErrors.".into(),
+        server_message: None,
+        field_errors: field_errors(errors),
+    };
+    studio_error("The request has invalid fields.", fields)
 }
 
 fn invalid_options(message: &str, next_step: &str) -> JsValue {
-    studio_error("invalid_options", message, None, next_step, None, &[])
+    let fields = StudioErrorFields { kind: ErrorKind::InvalidOptions, status: None, next_step: next_step.into(), server_message: None, field_errors: Vec::new() };
+    studio_error(message, fields)
 }
 
-fn options_of(options: JsValue, call: &str) -> Result<Options, JsValue> {
+fn options_of<T: for<'de> serde::Deserialize<'de> + Default>(options: JsValue, call: &str) -> Result<T, JsValue> {
     from_js(options).map_err(|e| invalid_options(&format!("The options passed to {call} are not of the documented shape: {e}."), "Pass the options the types describe."))
 }
 
-fn endpoint_of(options: &Options) -> Result<Endpoint, JsValue> {
-    options.endpoint_settings().resolve("").map_err(|e| invalid_options(&e.to_string(), "Fix the options passed to generate()."))
+fn endpoint_of(settings: EndpointSettings) -> Result<Endpoint, JsValue> {
+    settings.resolve("").map_err(|e| invalid_options(&e.to_string(), "Fix the options passed to generate()."))
 }
 
 /// The abort signal (the caller's, with the time limit) and the progress sink of a call.
@@ -87,47 +101,50 @@ struct Call {
 }
 
 impl Call {
-    fn of(options: &Options) -> Result<Call, JsValue> {
-        let timeout_secs = options.timeout_secs();
+    fn of(parts: CallParts<'_>) -> Result<Call, JsValue> {
+        let timeout_secs = parts.timeout_secs();
         let never = web_sys::AbortController::new().map_err(|_| JsValue::from_str("AbortController is missing"))?;
-        let signal = net::signal_with_timeout(options.signal().as_ref().unwrap_or(&never.signal()), timeout_secs);
-        Ok(Call { signal, timeout_secs, on_progress: options.on_progress() })
+        let signal = net::signal_with_timeout(parts.signal.as_ref().unwrap_or(&never.signal()), timeout_secs);
+        Ok(Call { signal, timeout_secs, on_progress: parts.on_progress() })
     }
 
-    fn report(&self, event: &ProgressJs) {
+    fn report(&self, event: &ProgressEvent) {
         if let Some(callback) = &self.on_progress {
             let _ = callback.call1(&JsValue::NULL, &to_js(event));
         }
     }
 }
 
-#[wasm_bindgen(skip_typescript)]
-pub async fn generate(request: JsValue, options: JsValue) -> Result<Blob, JsValue> {
-    let request = checked(request).map_err(|errors| {
-        studio_error("invalid_request", "The request has invalid fields.", None, "Fix the fields listed in fieldErrors.", None, &errors)
-    })?;
-    let options = options_of(options, "generate()")?;
-    let endpoint = endpoint_of(&options)?;
-    let call = Call::of(&options)?;
+/// Makes the video; resolves with it as a Blob (video/mp4). A run is never sent twice by itself:
+/// only a 429 (the run was not started) is retried. In async mode, keep the "submitted" event's ticket.
+#[wasm_bindgen(unchecked_return_type = "Blob")]
+pub async fn generate(
+    #[wasm_bindgen(unchecked_param_type = "SadTalkerRequest")] request: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "GenerateOptions")] options: JsValue,
+) -> Result<Blob, JsValue> {
+    let request = checked(request).map_err(|errors| invalid_request(&errors))?;
+    let options: GenerateOptions = options_of(options, "generate()")?;
+    let endpoint = endpoint_of(options.endpoint_settings())?;
+    let call = Call::of(options.call())?;
     let submitted_at = js_sys::Date::now();
     let job_endpoint = endpoint.for_job();
     let on_progress = |progress: Progress| {
         let ticket = match &progress {
-            Progress::Submitted(ticket) => Some(TicketJs {
+            Progress::Submitted(ticket) => Some(JobTicket {
                 request_id: ticket.request_id.clone(),
                 status_url: ticket.status_url.clone(),
                 response_url: ticket.response_url.clone(),
-                endpoint: EndpointJs { kind: job_endpoint.kind.as_str().into(), base_url: job_endpoint.base_url.clone() },
+                endpoint: TicketEndpoint { kind: job_endpoint.kind, base_url: job_endpoint.base_url.clone() },
                 submitted_at,
                 base64: request.base64,
             }),
             _ => None,
         };
-        call.report(&ProgressJs::of(&progress, ticket));
+        call.report(&ProgressEvent::of(&progress, ticket));
     };
     let run = Run { signal: Some(&call.signal), timeout_secs: Some(call.timeout_secs), on_progress: &on_progress };
     let inline = net::Inline::default();
-    let video = if options.is_async() {
+    let video = if options.mode == Mode::Async {
         net::generate_job(&endpoint, &request, &inline, &run).await
     } else {
         net::generate(&endpoint, &request, &inline, &run).await
@@ -135,18 +152,23 @@ pub async fn generate(request: JsValue, options: JsValue) -> Result<Blob, JsValu
     video.map(|v| v.blob).map_err(|e| api_error_js(&e))
 }
 
-#[wasm_bindgen(skip_typescript)]
-pub async fn resume(ticket: JsValue, options: JsValue) -> Result<Blob, JsValue> {
-    let bad_ticket = |_| invalid_options("The ticket is not one generate() reported.", "Pass the ticket of a \"submitted\" progress event.");
-    let ticket: TicketJs = serde_wasm_bindgen::from_value(ticket).map_err(bad_ticket)?;
-    let kind = EndpointKind::parse(&ticket.endpoint.kind).ok_or_else(|| bad_ticket(serde_wasm_bindgen::Error::new("kind")))?;
+/// Follows a submitted job (from generate()'s "submitted" event) to its video, e.g. after a reload.
+/// Status reads are free and retried through trouble until the job ends or expires.
+#[wasm_bindgen(unchecked_return_type = "Blob")]
+pub async fn resume(
+    #[wasm_bindgen(unchecked_param_type = "JobTicket")] ticket: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "ResumeOptions")] options: JsValue,
+) -> Result<Blob, JsValue> {
+    let bad_ticket = || invalid_options("The ticket is not one generate() reported.", "Pass the ticket of a \"submitted\" progress event.");
+    let ticket: JobTicket = serde_wasm_bindgen::from_value(ticket).map_err(|_| bad_ticket())?;
     if ticket.request_id.is_empty() || ticket.status_url.is_empty() || ticket.response_url.is_empty() {
-        return Err(bad_ticket(serde_wasm_bindgen::Error::new("empty")));
+        return Err(bad_ticket());
     }
+    let kind = ticket.endpoint.kind;
     let job_endpoint = JobEndpoint { kind, base_url: ticket.endpoint.base_url.clone() };
-    let options = options_of(options, "resume()")?;
+    let options: ResumeOptions = options_of(options, "resume()")?;
     // The key is used for the ticket's own endpoint, and only at its origin.
-    let key = options.given(&options.api_key).unwrap_or_default();
+    let key = options.api_key();
     let settings = EndpointSettings {
         kind,
         proxy_url: job_endpoint.base_url.clone(),
@@ -156,8 +178,8 @@ pub async fn resume(ticket: JsValue, options: JsValue) -> Result<Blob, JsValue> 
         stand_in_key: key,
     };
     let endpoint = settings.resolve_job(&job_endpoint, "").map_err(|e| invalid_options(&e.to_string(), "Pass the key the ticket's endpoint needs."))?;
-    let call = Call::of(&options)?;
-    let on_progress = |progress: Progress| call.report(&ProgressJs::of(&progress, None));
+    let call = Call::of(options.call())?;
+    let on_progress = |progress: Progress| call.report(&ProgressEvent::of(&progress, None));
     let run = Run { signal: Some(&call.signal), timeout_secs: Some(call.timeout_secs), on_progress: &on_progress };
     let job_ticket = crate::api::answer::JobTicket { request_id: ticket.request_id, status_url: ticket.status_url, response_url: ticket.response_url };
     match net::follow_job(&endpoint, &job_ticket, ticket.base64, ticket.submitted_at, &run).await {
@@ -167,13 +189,16 @@ pub async fn resume(ticket: JsValue, options: JsValue) -> Result<Blob, JsValue> 
     }
 }
 
-#[wasm_bindgen(js_name = toCode, skip_typescript)]
-pub fn to_code(request: JsValue, language: &str, options: JsValue) -> Result<String, JsValue> {
-    let request = checked(request).map_err(|errors| {
-        studio_error("invalid_request", "The request has invalid fields.", None, "Fix the fields listed in fieldErrors.", None, &errors)
-    })?;
+/// The request as code to run elsewhere; the key is a placeholder.
+#[wasm_bindgen(js_name = toCode)]
+pub fn to_code(
+    #[wasm_bindgen(unchecked_param_type = "SadTalkerRequest")] request: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Language")] language: &str,
+    #[wasm_bindgen(unchecked_optional_param_type = "CodeOptions")] options: JsValue,
+) -> Result<String, JsValue> {
+    let request = checked(request).map_err(|errors| invalid_request(&errors))?;
     let language = Language::parse(language).ok_or_else(|| invalid_options("The language must be \"curl\", \"python\" or \"js\".", "Pass one of those."))?;
-    let endpoint = options_of(options, "toCode()")?.endpoint_settings();
+    let endpoint = options_of::<CodeOptions>(options, "toCode()")?.endpoint_settings();
     // The key is never part of the code: resolve with a placeholder so a missing one is no error.
     let resolved = EndpointSettings { segmind_key: "placeholder".into(), ..endpoint }
         .resolve("")
@@ -199,9 +224,10 @@ impl StudioHandle {
     }
 }
 
-#[wasm_bindgen(skip_typescript)]
-pub fn mount(element: HtmlElement, options: JsValue) -> Result<StudioHandle, JsValue> {
-    let options = options_of(options, "mount()")?;
+/// The whole studio inside `element` (in its own shadow root, so styles don't leak either way).
+#[wasm_bindgen]
+pub fn mount(element: HtmlElement, #[wasm_bindgen(unchecked_optional_param_type = "MountOptions")] options: JsValue) -> Result<StudioHandle, JsValue> {
+    let options: MountOptions = options_of(options, "mount()")?;
     let root = match element.shadow_root() {
         Some(root) => root,
         None => element.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))?,
@@ -220,14 +246,11 @@ pub fn mount(element: HtmlElement, options: JsValue) -> Result<StudioHandle, JsV
     Reflect::set(&root, &"adoptedStyleSheets".into(), &js_sys::Array::of1(&sheet))?;
     root.append_child(&container)?;
 
-    let mut endpoint = options.endpoint_settings();
-    if let Some(kind) = options.given(&options.endpoint).and_then(|k| EndpointKind::parse(&k)) {
-        endpoint.kind = kind;
-    }
+    let endpoint = options.endpoint_settings();
     // An embedded studio starts empty (the samples live on the stand-in), or with the given defaults.
     let draft = Some(options.defaults.clone()).filter(JsValue::is_object).map_or_else(RequestDraft::default, |d| RequestDraft::from_doc(&JsonDoc::from_js(d)));
     let studio_options = StudioOptions {
-        storage_prefix: options.given(&options.storage_key).map(|k| format!("talking-head-studio.{k}")),
+        storage_prefix: options.storage_key().map(|k| format!("talking-head-studio.{k}")),
         page_origin: web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default(),
         endpoint: Some(endpoint),
         draft: Some(draft),

@@ -366,7 +366,7 @@ mod tests {
         let run = Run { signal: None, timeout_secs: None, on_progress: QUIET };
         for body in [r#"{"result":{"nested":"aGVsbG8="}}"#, r#"{"video":"data:text/plain,hello"}"#, "{not json"] {
             let error = stream_base64(&response(body, "application/json"), true, &run).await.expect_err(body);
-            assert_eq!(error.kind(), "not_a_video", "{body}");
+            assert_eq!(error.kind(), crate::api::error::ErrorKind::NotAVideo, "{body}");
         }
     }
 }

@@ -28,7 +28,7 @@ use crate::api::error::ApiError;
 use crate::api::endpoint::{Endpoint, CREDITS_PATH, SADTALKER_JOB_PATH, SADTALKER_PATH};
 use crate::api::estimate;
 use crate::api::money::{self, ReadDecision, SubmitDecision};
-use crate::api::request::{InputSource, SadTalkerRequest};
+use crate::api::request::{InputSource, NormalizedRequest};
 
 /// A finished video and what the server said about it.
 #[derive(Clone, Debug)]
@@ -160,7 +160,7 @@ pub struct Inline {
 /// The JSON body. With local files sent inline, a `Blob` of parts with each
 /// file's data: URI in its input's place, so megabytes of base64 never pass
 /// through wasm memory or one giant string.
-fn request_body(request: &SadTalkerRequest, inline: &Inline) -> Result<JsValue, ApiError> {
+fn request_body(request: &NormalizedRequest, inline: &Inline) -> Result<JsValue, ApiError> {
     if request.local_files().next().is_none() {
         return Ok(JsValue::from_str(&request.to_json()));
     }
@@ -250,7 +250,7 @@ async fn send(endpoint: &Endpoint, out: Outgoing<'_>, run: &Run<'_>) -> Result<A
 
 /// Sends a submission (a paid request) and returns its successful answer.
 /// Only a 429 is sent again by itself (see [`money::after_submit_failure`]).
-async fn submit(endpoint: &Endpoint, path: &str, request: &SadTalkerRequest, inline: &Inline, run: &Run<'_>) -> Result<Response, ApiError> {
+async fn submit(endpoint: &Endpoint, path: &str, request: &NormalizedRequest, inline: &Inline, run: &Run<'_>) -> Result<Response, ApiError> {
     let url = endpoint.url_of(path);
     let body = request_body(request, inline)?;
     let mut resends = 0;
@@ -271,14 +271,14 @@ async fn submit(endpoint: &Endpoint, path: &str, request: &SadTalkerRequest, inl
 /// One run with the one-shot endpoint (`POST /v1/sadtalker`). A failure
 /// while the video streams in is [`ApiError::AnswerBroken`]: the run was
 /// made, and it is never sent again by itself.
-pub async fn generate(endpoint: &Endpoint, request: &SadTalkerRequest, inline: &Inline, run: &Run<'_>) -> Result<Video, ApiError> {
+pub async fn generate(endpoint: &Endpoint, request: &NormalizedRequest, inline: &Inline, run: &Run<'_>) -> Result<Video, ApiError> {
     let response = submit(endpoint, SADTALKER_PATH, request, inline, run).await?;
     body::video_of(&response, request.base64, endpoint, run).await.map_err(body::broken_if_cut)
 }
 
 /// Submits a v2 job (`POST /v2/sadtalker`): its ticket. An accepted job
 /// whose ticket cannot be read is [`ApiError::AnswerBroken`] (it may run).
-pub async fn submit_job(endpoint: &Endpoint, request: &SadTalkerRequest, inline: &Inline, run: &Run<'_>) -> Result<JobTicket, ApiError> {
+pub async fn submit_job(endpoint: &Endpoint, request: &NormalizedRequest, inline: &Inline, run: &Run<'_>) -> Result<JobTicket, ApiError> {
     let response = submit(endpoint, SADTALKER_JOB_PATH, request, inline, run).await?;
     let broken = |detail: &str| ApiError::AnswerBroken { detail: format!("the job was accepted but {detail}") };
     let text = body::read_capped(&response, run).await.map_err(|e| match e {
@@ -292,7 +292,7 @@ pub async fn submit_job(endpoint: &Endpoint, request: &SadTalkerRequest, inline:
 }
 
 /// Submits a v2 job and follows it to its video (`started_at_ms`: now).
-pub async fn generate_job(endpoint: &Endpoint, request: &SadTalkerRequest, inline: &Inline, run: &Run<'_>) -> Result<Video, ApiError> {
+pub async fn generate_job(endpoint: &Endpoint, request: &NormalizedRequest, inline: &Inline, run: &Run<'_>) -> Result<Video, ApiError> {
     let ticket = submit_job(endpoint, request, inline, run).await?;
     follow_job(endpoint, &ticket, request.base64, js_sys::Date::now(), run).await
 }

@@ -4,7 +4,7 @@
 //! so the rule is tested on the host; the components only feed it signals.
 
 use crate::api::endpoint::EndpointKind;
-use crate::api::request::{not_public_inputs, Field, FieldError, RequestDraft, SadTalkerRequest};
+use crate::api::request::{not_public_inputs, Field, FieldError, RequestDraft, NormalizedRequest};
 
 /// Where a local file chosen for an input stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,7 +24,7 @@ pub fn checked_request(
     image: Option<&LocalCheck>,
     audio: Option<&LocalCheck>,
     kind: EndpointKind,
-) -> Result<SadTalkerRequest, Vec<FieldError>> {
+) -> Result<NormalizedRequest, Vec<FieldError>> {
     let mut local_problems = Vec::new();
     let mut name = |field: Field, local: Option<&LocalCheck>| {
         local.map(|check| match check {

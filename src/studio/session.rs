@@ -9,7 +9,7 @@ use crate::browser::history::{History, HistoryError, HistoryItem};
 use crate::media::local::{self, LocalMedia};
 use crate::api::money::{self, JobEnd, TicketFate};
 use crate::browser::object_url::ObjectUrl;
-use crate::api::request::{InputSource, RequestDraft, SadTalkerRequest};
+use crate::api::request::{InputSource, RequestDraft, NormalizedRequest};
 use crate::api::run_settings::{InputRoute, RunMode};
 use crate::browser::saved_form::{PendingJob, Store};
 use crate::net::{self, Inline, Progress, Run, Video};
@@ -25,11 +25,11 @@ pub struct LocalInputs {
 /// (their URLs replace the markers) or inline (spliced into the body).
 async fn place_local_inputs(
     endpoint: &Endpoint,
-    request: &SadTalkerRequest,
+    request: &NormalizedRequest,
     locals: &LocalInputs,
     route: InputRoute,
     run: &Run<'_>,
-) -> Result<(SadTalkerRequest, Inline), ApiError> {
+) -> Result<(NormalizedRequest, Inline), ApiError> {
     let unreadable = |e: crate::media::MediaProblem| ApiError::LocalFile { detail: e.to_string() };
     let mut uris = Vec::new();
     for media in [&locals.image, &locals.audio].into_iter().flatten() {
@@ -117,7 +117,7 @@ async fn keep(video: Video, labels: &Labels<'_>, history: Option<&History>) -> R
 /// What to send and how.
 pub struct Plan<'a> {
     pub endpoint: &'a Endpoint,
-    pub request: &'a SadTalkerRequest,
+    pub request: &'a NormalizedRequest,
     /// The form that made it (kept with a job and in the history).
     pub draft: &'a RequestDraft,
     pub mode: RunMode,

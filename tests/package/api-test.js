@@ -36,6 +36,10 @@ try {
   try { await generate({ input_image: "x" }, { baseUrl: base }); results.invalid = "resolved"; }
   catch (e) { results.invalid = errorOf(e); }
 
+  // A misspelt option is refused, not ignored (a key under the wrong name would otherwise go nowhere).
+  try { await generate(request, { baseUrl: base, apiKeyy: "stand-in-key" }); results.misspelt = "resolved"; }
+  catch (e) { results.misspelt = errorOf(e); }
+
   results.code = toCode(request, "curl", { baseUrl: base });
 } catch (e) {
   results.unexpected = String(e && (e.stack || e.message || e));

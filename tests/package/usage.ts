@@ -1,6 +1,6 @@
-// Type-checks the package's hand-written .d.ts the way a TypeScript user would use it.
+// Type-checks the package's .d.ts (made from the Rust types by tsify) the way a TypeScript user would use it.
 import init, { generate, mount, resume, toCode, validate } from "../../pkg/talking_head_studio.js";
-import type { GenerateOptions, JobTicket, ProgressEvent, SadTalkerRequest, StudioError, ValidationResult } from "../../pkg/talking_head_studio.js";
+import type { ErrorKind, GenerateOptions, JobTicket, ProgressEvent, SadTalkerRequest, StudioError, ValidationResult } from "../../pkg/talking_head_studio.js";
 
 export async function example(element: HTMLElement): Promise<string> {
   await init();
@@ -42,6 +42,8 @@ export async function example(element: HTMLElement): Promise<string> {
     const error = caught as StudioError;
     if (error.kind === "rate_limited" || error.status === 429) console.log(error.nextStep, error.serverMessage);
     if (error.kind === "answer_broken" || error.kind === "stopped_following") console.log("may have been charged");
+    const kind: ErrorKind = error.kind;
+    for (const problem of error.fieldErrors) console.log(problem.field.toUpperCase(), problem.message, kind);
   }
   const handle = mount(element, { endpoint: "proxy", proxyUrl: "https://proxy.example", storageKey: "demo" });
   handle.unmount();
@@ -52,6 +54,9 @@ export async function example(element: HTMLElement): Promise<string> {
   toCode(request, "ruby");
   // @ts-expect-error an unknown option is refused
   generate(request, { apiKeyy: "x" });
+  // @ts-expect-error an error kind is one of the documented names
+  const wrong: ErrorKind = "teapot";
+  console.log(wrong);
   // @ts-expect-error a ticket needs its endpoint
   resume({ requestId: "x", statusUrl: "s", responseUrl: "r", submittedAt: 0, base64: false });
   return toCode(request, "python");

@@ -48,7 +48,10 @@ pub const EXPRESSION_SCALE_DEFAULT: f64 = 1.4;
 pub(super) const EXPRESSION_SCALE_DEFAULT_TEXT: &str = "1.4";
 
 /// Each field of the body, for attaching messages to the right control.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// Serialised (for the JS package) under its JSON name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "js-api", derive(tsify_next::Tsify))]
 pub enum Field {
     InputImage,
     InputAudio,
@@ -110,6 +113,7 @@ impl fmt::Display for Field {
 /// How the model prepares the portrait before animating it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "js-api", derive(tsify_next::Tsify))]
 pub enum Preprocess {
     Crop,
     Extcrop,
@@ -174,16 +178,29 @@ impl Serialize for ImageSize {
     }
 }
 
-/// A validated body, ready to send. Field order and names match the API.
+/// A validated SadTalker request body with every default filled in, ready
+/// to send. Field order and names match the API.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct SadTalkerRequest {
+#[cfg_attr(feature = "js-api", derive(tsify_next::Tsify))]
+pub struct NormalizedRequest {
+    /// The portrait: an http(s) URL or a data: URI.
+    #[cfg_attr(feature = "js-api", tsify(type = "string"))]
     pub input_image: InputSource,
+    /// The speech (WAV or MP3): an http(s) URL or a data: URI.
+    #[cfg_attr(feature = "js-api", tsify(type = "string"))]
     pub input_audio: InputSource,
+    /// Head-movement style, a whole number 0–45 (default 4).
     pub pose_style: u8,
+    /// Strength of expression, 1–3 (default 1.4).
     pub expression_scale: f64,
+    /// How the portrait is framed (default "full").
     pub preprocess: Preprocess,
+    /// Face renderer resolution (default 256).
+    #[cfg_attr(feature = "js-api", tsify(type = "256 | 512"))]
     pub image_size: ImageSize,
+    /// Face restoration (default true).
     pub enhancer: bool,
+    /// Ask for the video base64-encoded (default false); generate() decodes either form.
     pub base64: bool,
 }
 
@@ -198,7 +215,7 @@ struct Settings {
     base64: bool,
 }
 
-impl SadTalkerRequest {
+impl NormalizedRequest {
     pub fn to_json(&self) -> String {
         // Serialising plain strings, integers, finite floats and bools cannot fail.
         serde_json::to_string(self).unwrap_or_default()

@@ -1,5 +1,5 @@
 //! The form as typed (every value still text, so nothing is lost while it is
-//! wrong), and its validation into a [`SadTalkerRequest`] or every problem at once.
+//! wrong), and its validation into a [`NormalizedRequest`] or every problem at once.
 
 use serde::Serialize;
 use thiserror::Error;
@@ -92,13 +92,13 @@ impl FieldError {
 
 impl RequestDraft {
     /// Every problem at once, or the request to send.
-    pub fn validate(&self) -> Result<SadTalkerRequest, Vec<FieldError>> {
+    pub fn validate(&self) -> Result<NormalizedRequest, Vec<FieldError>> {
         self.validate_with(None, None)
     }
 
     /// As [`RequestDraft::validate`], with a checked local file (by name)
     /// standing for the portrait and/or the voice instead of its text.
-    pub fn validate_with(&self, local_image: Option<&str>, local_audio: Option<&str>) -> Result<SadTalkerRequest, Vec<FieldError>> {
+    pub fn validate_with(&self, local_image: Option<&str>, local_audio: Option<&str>) -> Result<NormalizedRequest, Vec<FieldError>> {
         let mut errors = Vec::new();
         let input = |errors: &mut Vec<FieldError>, field: Field, text: &str, local: Option<&str>| match local {
             Some(name) => Some(InputSource::LocalFile { name: name.to_string() }),
@@ -112,7 +112,7 @@ impl RequestDraft {
         let image_size = keep(&mut errors, parse_image_size(&self.image_size));
         match (input_image, input_audio, pose_style, expression_scale, preprocess, image_size) {
             (Some(input_image), Some(input_audio), Some(pose_style), Some(expression_scale), Some(preprocess), Some(image_size)) => {
-                Ok(SadTalkerRequest {
+                Ok(NormalizedRequest {
                     input_image,
                     input_audio,
                     pose_style,

@@ -3,7 +3,7 @@
 //!
 //! A [`RequestDraft`] is what a person typed (or a JS caller passed): every
 //! value still text, so nothing they entered is lost while it is wrong.
-//! [`RequestDraft::validate`] turns it into a [`SadTalkerRequest`], the only
+//! [`RequestDraft::validate`] turns it into a [`NormalizedRequest`], the only
 //! type the transport accepts, or into the list of [`FieldError`]s.
 
 //!

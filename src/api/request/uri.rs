@@ -2,7 +2,7 @@
 //! data: URI of the field's type in valid base64; flags for addresses the
 //! hosted model can't reach and for audio file names its ffmpeg dislikes.
 
-use super::body::{Field, SadTalkerRequest};
+use super::body::{Field, NormalizedRequest};
 use super::draft::FieldError;
 use crate::browser::web_url::{self, AddressProblem};
 
@@ -23,7 +23,7 @@ pub fn audio_name_warning(uri: &str) -> Option<String> {
 
 /// Inputs the hosted model could not fetch: URLs on this machine or a
 /// private network. (The local stand-in and a proxy may well reach them.)
-pub fn not_public_inputs(request: &SadTalkerRequest) -> Vec<FieldError> {
+pub fn not_public_inputs(request: &NormalizedRequest) -> Vec<FieldError> {
     [(Field::InputImage, &request.input_image), (Field::InputAudio, &request.input_audio)]
         .into_iter()
         .filter(|(_, input)| input.address().is_some_and(|uri| web_url::parse(uri).is_ok_and(|u| u.is_private_host())))
