@@ -84,7 +84,7 @@ async fn base64_answers_are_decoded_in_the_browser() {
 async fn a_wrong_key_is_unauthorized_with_the_servers_message() {
     let error = net::generate(&endpoint("not-the-key"), &sample_request(|_| {}), &Inline::default(), &run()).await.expect_err("401");
     assert_eq!(error.status(), Some(401));
-    assert_eq!(error.kind(), "unauthorized");
+    assert_eq!(error.kind().as_str(), "unauthorized");
     assert_eq!(error.server_message(), Some("Invalid API key"));
 }
 
@@ -118,7 +118,7 @@ async fn the_time_limit_is_a_timeout_not_a_cancel() {
     let run = Run { signal: Some(&signal), timeout_secs: Some(0), on_progress: quiet() };
     let error = net::generate(&endpoint(STAND_IN_DEFAULT_KEY), &sample_request(|_| {}), &Inline::default(), &run).await.expect_err("timeout");
     assert_eq!(error, ApiError::TimedOut { limit_secs: 0 });
-    assert_eq!(error.kind(), "timeout");
+    assert_eq!(error.kind().as_str(), "timeout");
 }
 
 #[wasm_bindgen_test]

@@ -6,7 +6,8 @@ use super::code_panel::CodePanel;
 use super::endpoint_picker::EndpointPicker;
 use super::history_list::HistoryList;
 use super::request_form::{InputsSection, SettingsSection};
-use super::run_panel::{start_run, RunPanel, Start};
+use super::run_panel::{start_run, RunPanel};
+use crate::studio::run_rules::{self, Start};
 use super::studio::{next_uid, Checked, LocalState, RunState, Studio};
 use crate::api::endpoint::{sample_inputs, EndpointSettings};
 use crate::browser::history::History;
@@ -104,8 +105,8 @@ pub fn App(#[prop(optional)] options: StudioOptions) -> impl IntoView {
     // the endpoint it was sent to (when its key is at hand and it can still
     // deliver; otherwise the run panel says what is needed).
     if let Some(job) = studio.store.with_value(Store::load_job) {
-        let endpoint_ready = endpoint.with_untracked(|e| e.resolve_job(&job.endpoint, &options.page_origin).is_ok());
-        if endpoint_ready && crate::api::money::job_can_deliver(job.age_secs(js_sys::Date::now())) {
+        let notice = endpoint.with_untracked(|e| run_rules::saved_job_notice(&job, e, &options.page_origin, js_sys::Date::now()));
+        if notice.can_resume() {
             start_run(studio, Start::Resume(Box::new(job)));
         }
     }

@@ -11,25 +11,16 @@ use super::studio::{use_studio, LocalState, RunState, Studio};
 use crate::api::error::ApiError;
 use crate::api::endpoint::EndpointKind;
 use crate::api::estimate;
-use crate::api::money::{self, SubmitDecision};
 use crate::api::run_settings::DEFAULT_TIMEOUT_SECS;
-use crate::browser::saved_form::{PendingJob, Store};
-use crate::studio::session::{self, Finished, LocalInputs};
+use crate::browser::saved_form::Store;
 use crate::net::{self, Progress, Run};
-
-pub enum Start {
-    New,
-    Resume(Box<PendingJob>),
-}
+use crate::studio::run_rules::{self, Start};
+use crate::studio::session::{self, Finished, LocalInputs};
 
 /// Starts a run (or picks up a saved job) and wires its outcome to the studio.
 pub fn start_run(studio: Studio, start: Start) {
     let page_origin = studio.page_origin.get_value();
-    // A saved job runs where it was sent, never where the form points now.
-    let resolved = match &start {
-        Start::New => studio.resolved.get_untracked(),
-        Start::Resume(job) => studio.endpoint.with_untracked(|e| e.resolve_job(&job.endpoint, &page_origin)),
-    };
+    let resolved = studio.resolved.with_untracked(|current| studio.endpoint.with_untracked(|settings| start.endpoint(current, settings, &page_origin)));
     let Ok(endpoint) = resolved else { return };
     let settings = studio.run_settings.get_untracked();
     let timeout_secs = settings.timeout().unwrap_or(DEFAULT_TIMEOUT_SECS);
@@ -48,15 +39,9 @@ pub fn start_run(studio: Studio, start: Start) {
     let Ok(controller) = AbortController::new() else { return };
     let signal = net::signal_with_timeout(&controller.signal(), timeout_secs);
     studio.abort.set_value(Some(controller));
-    let started_ms = match &start {
-        Start::Resume(job) if job.started_at_ms > 0.0 => job.started_at_ms,
-        _ => js_sys::Date::now(),
-    };
+    let started_ms = start.started_ms(js_sys::Date::now());
     studio.progress.set(None);
-    studio.job_id.set(match &start {
-        Start::Resume(job) => Some(job.ticket.request_id.clone()),
-        Start::New => None,
-    });
+    studio.job_id.set(start.job_id());
     studio.job_kept.set(matches!(start, Start::Resume(_)) && studio.store.with_value(Store::load_job).is_some());
     studio.run.set(RunState::Running { started_ms });
     spawn_local(async move {
@@ -84,8 +69,8 @@ pub fn start_run(studio: Studio, start: Start) {
         let _ = studio.job_version.try_update(|v| *v += 1);
         if let Ok(finished) = &outcome {
             let _ = studio.history_version.try_update(|v| *v += 1);
-            if let Some(balance) = finished.remaining_credits.as_deref().and_then(|c| c.trim().parse::<f64>().ok()) {
-                let _ = studio.credits.try_set(Some(Ok(crate::api::answer::Credits { credits: balance, free_credits: 0.0 })));
+            if let Some(balance) = run_rules::balance_reported(finished.remaining_credits.as_deref()) {
+                let _ = studio.credits.try_set(Some(Ok(balance)));
             }
         }
         let _ = studio.run.try_set(match outcome {
@@ -105,14 +90,9 @@ fn pending_job_view(studio: Studio) -> impl IntoView {
         }
         let job = studio.store.with_value(Store::load_job)?;
         let page_origin = studio.page_origin.get_value();
-        let problem = studio.endpoint.with(|e| e.resolve_job(&job.endpoint, &page_origin).err().map(|e| e.to_string()));
-        let expired = !money::job_can_deliver(job.age_secs(js_sys::Date::now()));
-        let text = if expired {
-            format!("Job {} was submitted more than an hour ago; the provider keeps results for one hour, so it can no longer be fetched.", job.ticket.request_id)
-        } else {
-            format!("Job {} on {} may still be running (the provider has no cancel; it may finish and be charged).", job.ticket.request_id, job.endpoint.describe())
-        };
-        let resume_job = job.clone();
+        let run_rules::SavedJobNotice { text, problem, expired } =
+            studio.endpoint.with(|settings| run_rules::saved_job_notice(&job, settings, &page_origin, js_sys::Date::now()));
+        let resume_job = job;
         Some(view! {
             <div class="ths-note" data-testid="pending-job">
                 <p>{text}</p>
@@ -238,13 +218,9 @@ fn result_video(finished: Finished) -> impl IntoView {
 }
 
 fn failure_message(studio: Studio, error: ApiError) -> impl IntoView {
-    // While a job's ticket is kept, the way on is following it, never a new paid run.
     let job_pending = studio.store.with_value(Store::load_job).is_some();
-    let free = studio.resolved.with_untracked(|r| r.as_ref().is_ok_and(|e| e.kind == EndpointKind::StandIn));
-    let charge = match money::after_submit_failure(&error, money::RATE_LIMIT_RETRIES) {
-        SubmitDecision::Offer(charge) if !job_pending => Some(charge),
-        _ => None,
-    };
+    let free = studio.resolved.with_untracked(run_rules::is_free);
+    let charge = run_rules::retry_offer(&error, job_pending);
     view! {
         <div class="ths-failure" role="alert" data-testid="failure" data-kind=error.kind().as_str()>
             <p class="ths-failure-title" data-testid="failure-title">{error.to_string()}</p>

@@ -1,6 +1,8 @@
 //! The studio's session: one run from the page's point of view (send it,
 //! keep its job, keep its video, let go of the ticket by the money rules),
-//! and what the form sends ([`form_check`]).
+//! what the form sends ([`form_check`]), and what the run panel decides
+//! ([`run_rules`]).
 
 pub mod form_check;
+pub mod run_rules;
 pub mod session;
