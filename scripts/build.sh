@@ -11,4 +11,6 @@ cargo build -q --release --target wasm32-unknown-unknown --bin talking-head-stud
 trunk build --release
 # The Content-Security-Policy allows no inline script: Trunk's loader goes to boot.js.
 bash scripts/csp-boot.sh dist
+# The face check's worker, fetched only when a portrait is chosen.
+bash scripts/build-face.sh dist/face
 bash scripts/size.sh

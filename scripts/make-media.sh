@@ -10,21 +10,27 @@ mkdir -p "$OUT" "$CACHE"
 
 say() { printf '[media] %s\n' "$*" >&2; }
 
-# A real portrait: the NASA astronaut photo shipped with scikit-image (public domain).
-if [ ! -s "$OUT/portrait.jpg" ]; then
-  if [ ! -s "$CACHE/astronaut.png" ]; then
-    say "fetching scikit-image's astronaut photo from PyPI"
-    python3 -m pip download -q --no-deps --dest "$CACHE/wheel" scikit-image
-    python3 - "$CACHE" <<'PY'
+# A real portrait: the NASA astronaut photo shipped with scikit-image (public
+# domain); and from the same wheel, a photo with no face in it (a coffee cup).
+if [ ! -s "$CACHE/astronaut.png" ] || [ ! -s "$CACHE/coffee.png" ]; then
+  say "fetching scikit-image's sample photos from PyPI"
+  [ -n "$(ls "$CACHE"/wheel/scikit_image-*.whl 2>/dev/null)" ] || python3 -m pip download -q --no-deps --dest "$CACHE/wheel" scikit-image
+  python3 - "$CACHE" <<'PY'
 import glob, sys, zipfile
 cache = sys.argv[1]
 wheel = sorted(glob.glob(f"{cache}/wheel/scikit_image-*.whl"))[-1]
 with zipfile.ZipFile(wheel) as z:
-    open(f"{cache}/astronaut.png", "wb").write(z.read("skimage/data/astronaut.png"))
+    for name in ("astronaut.png", "coffee.png"):
+        open(f"{cache}/{name}", "wb").write(z.read(f"skimage/data/{name}"))
 PY
-  fi
-  ffmpeg -hide_banner -loglevel error -y -i "$CACHE/astronaut.png" -q:v 4 "$OUT/portrait.jpg"
 fi
+[ -s "$OUT/portrait.jpg" ] || ffmpeg -hide_banner -loglevel error -y -i "$CACHE/astronaut.png" -q:v 4 "$OUT/portrait.jpg"
+
+# Pictures for the face check: none, two (the portrait twice, side by side),
+# and one face too small (the portrait shrunk into a wide empty canvas).
+[ -s "$OUT/no-face.png" ] || cp "$CACHE/coffee.png" "$OUT/no-face.png"
+[ -s "$OUT/two-faces.jpg" ] || ffmpeg -hide_banner -loglevel error -y -i "$CACHE/astronaut.png" -i "$CACHE/astronaut.png" -filter_complex hstack -q:v 4 "$OUT/two-faces.jpg"
+[ -s "$OUT/small-face.jpg" ] || ffmpeg -hide_banner -loglevel error -y -i "$CACHE/astronaut.png" -vf "scale=256:256,pad=1400:1000:572:372:color=gray" -q:v 4 "$OUT/small-face.jpg"
 
 # Real speech from espeak-ng, as WAV and MP3 (the two forms the model takes).
 if [ ! -s "$OUT/voice.mp3" ] || [ ! -s "$OUT/voice.wav" ]; then
@@ -44,7 +50,7 @@ if [ ! -s "$OUT/not-an-image.pdf" ]; then
   printf '%%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%%%EOF\n' > "$OUT/not-an-image.pdf"
 fi
 
-for f in portrait.jpg voice.mp3 voice.wav voice.webm tiny.png silence.wav not-an-image.pdf; do
+for f in portrait.jpg no-face.png two-faces.jpg small-face.jpg voice.mp3 voice.wav voice.webm tiny.png silence.wav not-an-image.pdf; do
   [ -s "$OUT/$f" ] || { say "ERROR: $OUT/$f was not made"; exit 1; }
 done
 say "media ready in $OUT"

@@ -31,6 +31,7 @@ pub fn mount_page(id: &str) {
     let options = components::StudioOptions {
         storage_prefix: Some(browser::saved_form::PAGE_PREFIX.into()),
         page_origin: web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default(),
+        owns_title: true,
         ..Default::default()
     };
     let element = web_sys::window()

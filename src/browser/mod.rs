@@ -1,7 +1,9 @@
 //! Thin shims over the browser: JSON and URL reading (the browser's own
 //! parsers in the page, serde_json and url on the host), `blob:` URLs,
-//! what survives a reload in `localStorage`, and the history in IndexedDB.
+//! what survives a reload in `localStorage`, the history in IndexedDB, and
+//! the face check's Web Worker.
 
+pub mod face_worker;
 pub mod history;
 pub mod json_doc;
 pub mod object_url;

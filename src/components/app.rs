@@ -8,7 +8,8 @@ use super::history_list::HistoryList;
 use super::request_form::{InputsSection, SettingsSection};
 use super::run_panel::{start_run, RunPanel};
 use crate::studio::run_rules::{self, Start};
-use super::studio::{next_uid, Checked, LocalState, RunState, Studio};
+use super::previews::Previews;
+use super::studio::{next_uid, Checked, FaceCheck, LocalState, RunState, Studio};
 use crate::api::endpoint::{sample_inputs, EndpointSettings};
 use crate::browser::history::History;
 use crate::api::request::RequestDraft;
@@ -27,7 +28,15 @@ pub struct StudioOptions {
     pub endpoint: Option<EndpointSettings>,
     /// Request fields to start with when nothing was saved.
     pub draft: Option<RequestDraft>,
+    /// The face check's worker script; empty for the page's own `face/worker.js`.
+    pub face_worker_url: String,
+    /// Whether the studio may show a run's state in the tab's title (the
+    /// page's own studio; an embedded one leaves the host page's title alone).
+    pub owns_title: bool,
 }
+
+/// Where the page serves the face check (scripts/build.sh puts it there).
+pub const PAGE_FACE_WORKER: &str = "face/worker.js";
 
 /// What the form starts with: what was left here, else the options, else the samples.
 fn initial_form(store: &Store, options: &StudioOptions) -> SavedForm {
@@ -87,6 +96,8 @@ pub fn App(#[prop(optional)] options: StudioOptions) -> impl IntoView {
         choice_seq: StoredValue::new([0, 0]),
         history: StoredValue::new(history),
         abort: StoredValue::new_local(None),
+        face: RwSignal::new(FaceCheck::Idle),
+        face_worker_url: StoredValue::new(if options.face_worker_url.is_empty() { PAGE_FACE_WORKER.into() } else { options.face_worker_url.clone() }),
     };
     provide_context(studio);
 
@@ -111,6 +122,9 @@ pub fn App(#[prop(optional)] options: StudioOptions) -> impl IntoView {
         }
     }
     on_cleanup(move || studio.cancel());
+    if options.owns_title {
+        show_run_in_title(studio);
+    }
 
     view! {
         <div class="ths-studio" data-testid="studio">
@@ -118,14 +132,35 @@ pub fn App(#[prop(optional)] options: StudioOptions) -> impl IntoView {
                 <h1>"Talking-Head Studio"</h1>
                 <p>"A portrait and a voice clip in, a video of that face speaking out (SadTalker on Segmind)."</p>
             </header>
-            <form class="ths-form" novalidate on:submit=|ev| ev.prevent_default()>
-                <EndpointPicker page_origin=options.page_origin />
-                <InputsSection />
-                <SettingsSection />
-                <RunPanel />
-                <CodePanel />
-            </form>
+            <main class="ths-main">
+                // Inputs and settings on one side; what the model will see, the run and its result on the other.
+                <form class="ths-form" novalidate aria-label="Request" on:submit=|ev| ev.prevent_default()>
+                    <EndpointPicker page_origin=options.page_origin />
+                    <InputsSection />
+                    <SettingsSection />
+                    <CodePanel />
+                </form>
+                <div class="ths-stage">
+                    <RunPanel />
+                    <Previews />
+                </div>
+            </main>
             <HistoryList />
         </div>
     }
+}
+
+/// The tab's title follows the run (the page's own studio only).
+fn show_run_in_title(studio: Studio) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+    let base = document.title();
+    Effect::new(move |_| {
+        let state = match studio.run.get() {
+            RunState::Idle => None,
+            RunState::Running { .. } => Some("Generating…"),
+            RunState::Succeeded(_) => Some("Video ready"),
+            RunState::Failed(_) => Some("Run failed"),
+        };
+        document.set_title(&state.map_or_else(|| base.clone(), |s| format!("{s} · {base}")));
+    });
 }

@@ -8,6 +8,7 @@ mod controls;
 mod endpoint_picker;
 mod history_list;
 mod local_input;
+mod previews;
 mod request_form;
 mod run_panel;
 mod studio;

@@ -9,7 +9,9 @@ use web_sys::AbortController;
 use crate::api::answer::Credits;
 use crate::api::error::ApiError;
 use crate::api::endpoint::{Endpoint, EndpointError, EndpointSettings};
+use crate::browser::face_worker::FaceCheckError;
 use crate::browser::history::History;
+use crate::media::face::FaceReport;
 use crate::media::local::LocalMedia;
 use crate::media::MediaProblem;
 use crate::api::request::{FieldError, RequestDraft, NormalizedRequest};
@@ -50,6 +52,17 @@ impl LocalState {
     }
 }
 
+/// Where the face check of the current portrait is.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum FaceCheck {
+    /// No portrait to check.
+    #[default]
+    Idle,
+    Checking,
+    Done(FaceReport),
+    Failed(FaceCheckError),
+}
+
 #[derive(Clone, Copy)]
 pub struct Studio {
     /// Makes element ids and radio-group names unique per studio.
@@ -81,6 +94,9 @@ pub struct Studio {
     pub job_version: RwSignal<u32>,
     pub history: StoredValue<Option<History>>,
     pub abort: StoredValue<Option<AbortController>, LocalStorage>,
+    pub face: RwSignal<FaceCheck>,
+    /// The face check's worker script (fetched when a portrait is first chosen).
+    pub face_worker_url: StoredValue<String>,
 }
 
 static NEXT_UID: AtomicU32 = AtomicU32::new(1);

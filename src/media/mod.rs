@@ -3,6 +3,7 @@
 //! within limits, and the WAV encoding for audio the model can't take.
 
 pub mod capture;
+pub mod face;
 pub mod local;
 
 use thiserror::Error;

@@ -4,7 +4,7 @@
 //! so the rule is tested on the host; the components only feed it signals.
 
 use crate::api::endpoint::EndpointKind;
-use crate::api::request::{not_public_inputs, Field, FieldError, RequestDraft, NormalizedRequest};
+use crate::api::request::{check_uri, not_public_inputs, Field, FieldError, RequestDraft, NormalizedRequest};
 
 /// Where a local file chosen for an input stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,6 +58,17 @@ pub fn checked_request(
     }
 }
 
+/// The address to preview (and face-check) for an input typed as text: a
+/// valid web address, as the browser will fetch it; nothing while the text
+/// is not one yet (no fetching half-typed addresses).
+pub fn previewable_address(field: Field, text: &str) -> Option<String> {
+    let text = text.trim();
+    if text.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("data:")) {
+        return None;
+    }
+    check_uri(field, text).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,6 +77,15 @@ mod tests {
 
     fn draft(image: &str) -> RequestDraft {
         RequestDraft { input_image: image.into(), input_audio: "https://example.com/v.mp3".into(), ..RequestDraft::default() }
+    }
+
+    #[test]
+    fn only_a_valid_web_address_is_previewed() {
+        assert_eq!(previewable_address(Field::InputImage, " https://example.com/a.jpg ").as_deref(), Some("https://example.com/a.jpg"));
+        assert_eq!(previewable_address(Field::InputImage, "https://"), None);
+        assert_eq!(previewable_address(Field::InputImage, "javascript:alert(1)"), None);
+        assert_eq!(previewable_address(Field::InputImage, "data:image/png;base64,AAAA"), None, "data: inputs become local files");
+        assert_eq!(previewable_address(Field::InputImage, ""), None);
     }
 
     #[test]

@@ -113,6 +113,8 @@ struct AppState {
     job_base: Mutex<Option<String>>,
     /// Content-Security-Policy violations the page reported.
     csp_reports: Mutex<Vec<String>>,
+    /// Paths of the page's files served (the page, its wasm, the face check's files).
+    served: Mutex<Vec<String>>,
 }
 
 impl AppState {
@@ -192,6 +194,11 @@ impl Running {
         }
     }
 
+    /// The paths of the page's own files served so far, in order.
+    pub fn served(&self) -> Vec<String> {
+        self.state.served.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
     /// The Content-Security-Policy violations pages reported.
     pub fn csp_reports(&self) -> Vec<String> {
         self.state.csp_reports.lock().map(|r| r.clone()).unwrap_or_default()
@@ -226,6 +233,7 @@ pub async fn start(config: Config, addr: SocketAddr) -> std::io::Result<Running>
         read_failures: Mutex::default(),
         job_base: Mutex::default(),
         csp_reports: Mutex::default(),
+        served: Mutex::default(),
     });
     let app = router(state.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -261,7 +269,14 @@ fn router(state: Arc<AppState>) -> Router {
         // The page's policy as a header too, with a place to report violations.
         let policy = HeaderValue::from_str(&format!("{CONTENT_SECURITY_POLICY}; report-uri /_stand-in/csp-report"))
             .unwrap_or(HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+        let served = state.clone();
         let pages = tower::ServiceBuilder::new()
+            .map_request(move |request: axum::http::Request<axum::body::Body>| {
+                if let Ok(mut paths) = served.served.lock() {
+                    paths.push(request.uri().path().to_string());
+                }
+                request
+            })
             .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, policy))
             .service(ServeDir::new(dir));
         app = app.fallback_service(pages);

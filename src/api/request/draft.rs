@@ -166,6 +166,13 @@ impl RequestDraft {
     }
 
     /// The text of one of the six text-valued fields (booleans give "").
+    /// The framing settings as typed, or their defaults while they are not
+    /// valid (the previews follow the form without waiting for it to be right).
+    pub fn framing_settings(&self) -> (ImageSize, Preprocess) {
+        let image_size = self.image_size.trim().parse::<i64>().ok().and_then(ImageSize::from_pixels).unwrap_or_default();
+        (image_size, Preprocess::parse(&self.preprocess).unwrap_or_default())
+    }
+
     pub fn text(&self, field: Field) -> &str {
         match field {
             Field::InputImage => &self.input_image,
