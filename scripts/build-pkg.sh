@@ -11,6 +11,8 @@ rm -rf pkg && mkdir -p pkg
 wasm-bindgen --target web --out-dir pkg --out-name talking_head_studio \
   target/wasm32-unknown-unknown/release/talking_head_studio.wasm
 wasm-opt -Oz pkg/talking_head_studio_bg.wasm -o pkg/talking_head_studio_bg.wasm
+# The face check beside the package (mount() fetches it once a portrait is shown).
+bash scripts/build-face.sh pkg/face
 version=$(awk -F'"' '/^version = /{print $2; exit}' Cargo.toml)
 cat > pkg/package.json <<JSON
 {
@@ -22,7 +24,7 @@ cat > pkg/package.json <<JSON
   "main": "talking_head_studio.js",
   "module": "talking_head_studio.js",
   "types": "talking_head_studio.d.ts",
-  "files": ["talking_head_studio.js", "talking_head_studio_bg.wasm", "talking_head_studio.d.ts", "talking_head_studio_bg.wasm.d.ts"],
+  "files": ["talking_head_studio.js", "talking_head_studio_bg.wasm", "talking_head_studio.d.ts", "talking_head_studio_bg.wasm.d.ts", "snippets/", "face/"],
   "sideEffects": false
 }
 JSON

@@ -95,6 +95,15 @@ async fn two_mounted_studios_work_apart_in_a_hostile_page() {
     let host_button = browser.js("return getComputedStyle(document.querySelector('#host-button')).backgroundColor;").await;
     assert_eq!(host_button, json!("rgb(0, 128, 0)"), "the studio's CSS does not leak out");
 
+    // The face check works embedded too: its worker is found beside the package.
+    browser
+        .wait_until(
+            "the embedded face check",
+            &in_studio("#one", "const s = root.querySelector('[data-testid=face-status]'); return !!s && s.textContent.includes('one face found') && root.querySelectorAll('[data-testid=face-box]').length === 1;"),
+        )
+        .await;
+    assert!(stand_in.served().iter().any(|p| p == "/pkg/face/worker.js"), "{:?}", stand_in.served());
+
     let values = browser
         .js("return ['#one', '#two'].map(h => document.querySelector(h).shadowRoot.querySelector('[data-testid=pose_style]').value);")
         .await;
@@ -120,6 +129,7 @@ async fn two_mounted_studios_work_apart_in_a_hostile_page() {
     let two_still = browser.js(&in_studio("#two", "return !!root.querySelector('[data-testid=generate]');")).await;
     assert_eq!(two_still, json!(true));
     assert!(stand_in.csp_reports().is_empty(), "mounted studios work under the CSP: {:?}", stand_in.csp_reports());
+    assert_eq!(browser.js("return document.title;").await, json!("Package mount test"), "an embedded studio leaves the host page's title alone");
     browser.stop().await;
     stand_in.stop().await;
 }

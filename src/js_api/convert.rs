@@ -195,6 +195,9 @@ pub struct MountOptions {
     /// Keep the form, a running job and the history in this browser under this name. Omit to keep nothing.
     #[tsify(optional)]
     pub storage_key: Option<String>,
+    /// Where the face check's worker is served (default: the package's own `face/worker.js`).
+    #[tsify(optional)]
+    pub face_check_url: Option<String>,
     /// Field values to start with.
     #[serde(with = "serde_wasm_bindgen::preserve")]
     #[tsify(optional, type = "Partial<NormalizedRequest>")]
@@ -212,6 +215,10 @@ impl MountOptions {
 
     pub fn storage_key(&self) -> Option<String> {
         given(&self.storage_key)
+    }
+
+    pub fn face_check_url(&self) -> Option<String> {
+        given(&self.face_check_url)
     }
 }
 

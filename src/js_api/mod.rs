@@ -19,6 +19,13 @@ use crate::components::{App, StudioOptions};
 use crate::net::{self, Progress, Run};
 use convert::{field_errors, from_js, to_js, CallParts, CodeOptions, GenerateOptions, JobTicket, Mode, MountOptions, ProgressEvent, ResumeOptions, StudioErrorFields, TicketEndpoint, ValidationResult};
 
+// The package's own address, to find the files beside it (the face check).
+// This snippet lives at snippets/<crate>-<hash>/inline0.js inside the package.
+#[wasm_bindgen(inline_js = "export function beside_package(path) { return new URL('../../' + path, import.meta.url).href; }")]
+extern "C" {
+    fn beside_package(path: &str) -> String;
+}
+
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = include_str!("types.d.ts");
 
@@ -254,6 +261,8 @@ pub fn mount(element: HtmlElement, #[wasm_bindgen(unchecked_optional_param_type 
         page_origin: web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default(),
         endpoint: Some(endpoint),
         draft: Some(draft),
+        face_worker_url: options.face_check_url().unwrap_or_else(|| beside_package("face/worker.js")),
+        owns_title: false,
     };
     let handle = leptos::mount::mount_to(container, move || leptos::prelude::view! { <App options=studio_options /> });
     Ok(StudioHandle { mounted: Some(Box::new(handle)), host: element })
