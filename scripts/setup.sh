@@ -13,6 +13,7 @@ WASM_BINDGEN_VERSION=0.2.130   # must equal the `=` pin in Cargo.toml
 TRUNK_VERSION=0.21.14          # 0.22 needs a newer rustc than Debian's rustc-web
 BINARYEN_VERSION=132.0.0       # Debian's binaryen 108 emits modules Chromium rejects
 TYPESCRIPT_VERSION=5.9.3       # type-checks the package's .d.ts
+AXE_VERSION=4.11.0             # accessibility checks in the browser tests
 TOOLS="$ROOT/.tools"           # project-local tools (wasm-opt wrapper, node modules)
 
 log() { printf '[setup] %s\n' "$*" >&2; }
@@ -68,6 +69,11 @@ if [ ! -x "$TOOLS/node_modules/.bin/tsc" ]; then
   npm install --silent --no-audit --no-fund --prefix "$TOOLS" "typescript@$TYPESCRIPT_VERSION" >/dev/null
 fi
 ln -sf "$TOOLS/node_modules/.bin/tsc" "$TOOLS/bin/tsc"
+if [ ! -s "$TOOLS/node_modules/axe-core/axe.min.js" ]; then
+  log "installing axe-core $AXE_VERSION from npm"
+  npm install --silent --no-audit --no-fund --prefix "$TOOLS" "axe-core@$AXE_VERSION" >/dev/null
+fi
+[ -s "$TOOLS/node_modules/axe-core/axe.min.js" ] || die "axe-core is missing after setup"
 cat > "$TOOLS/bin/wasm-opt" <<WRAP
 #!/usr/bin/env bash
 # Explicit feature flags: --all-features produces modules Chromium refuses.

@@ -134,18 +134,20 @@ pub fn App(#[prop(optional)] options: StudioOptions) -> impl IntoView {
             </header>
             <main class="ths-main">
                 // Inputs and settings on one side; what the model will see, the run and its result on the other.
-                <form class="ths-form" novalidate aria-label="Request" on:submit=|ev| ev.prevent_default()>
-                    <EndpointPicker page_origin=options.page_origin />
-                    <InputsSection />
-                    <SettingsSection />
-                    <CodePanel />
-                </form>
-                <div class="ths-stage">
-                    <RunPanel />
-                    <Previews />
+                <div class="ths-columns">
+                    <form class="ths-form" novalidate aria-label="Request" on:submit=|ev| ev.prevent_default()>
+                        <EndpointPicker page_origin=options.page_origin />
+                        <InputsSection />
+                        <SettingsSection />
+                        <CodePanel />
+                    </form>
+                    <div class="ths-stage">
+                        <RunPanel />
+                        <Previews />
+                    </div>
                 </div>
+                <HistoryList />
             </main>
-            <HistoryList />
         </div>
     }
 }

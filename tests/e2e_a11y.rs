@@ -1,0 +1,73 @@
+//! Accessibility, in real Chromium against the stand-in: axe-core (from npm,
+//! installed by the setup) finds no violations in each state of the page
+//! (idle with previews, a run going, a failure, a finished video with the
+//! history), and a whole run can be made from the keyboard alone.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::Value;
+use stand_in::{BodyKind, Failure};
+use support::{repo_path, stand_in_with, Browser};
+
+/// axe-core's violations on the page as it is now, as "rule: target" lines.
+async fn violations(browser: &Browser) -> Vec<String> {
+    let axe = std::fs::read_to_string(repo_path(".tools/node_modules/axe-core/axe.min.js")).expect("axe-core (installed by scripts/setup.sh)");
+    browser.js(&format!("{axe}\n;return true;")).await;
+    let found: Value = browser
+        .js("return axe.run(document, { resultTypes: ['violations'] }).then(r => r.violations.flatMap(v => v.nodes.map(n => `${v.id}: ${n.target.join(' ')} (${v.help})`)));")
+        .await;
+    serde_json::from_value(found).unwrap_or_else(|e| panic!("axe answered {e}"))
+}
+
+async fn assert_clean(browser: &Browser, state: &str) {
+    let found = violations(browser).await;
+    assert!(found.is_empty(), "axe-core found violations while {state}:\n{}", found.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_axe_violations_in_any_state() {
+    let stand_in = stand_in_with(|c| c.delay = Duration::from_millis(2500)).await;
+    let browser = Browser::open(&stand_in.url()).await;
+    browser.wait_for_text("face-status", "one face found").await;
+    assert_clean(&browser, "idle, with the previews and the face check shown").await;
+
+    browser.click("generate").await;
+    browser.find("progress").await;
+    assert_clean(&browser, "a run is going").await;
+    browser.wait_for_video().await;
+    browser.find("history-item").await;
+    assert_clean(&browser, "the video is shown and the history holds it").await;
+
+    stand_in.fail_next(Failure { message: Some("No face was found in input_image".into()), ..Failure::new(422, BodyKind::Json) });
+    browser.click("generate").await;
+    browser.find("failure").await;
+    assert_clean(&browser, "a run failed").await;
+    browser.stop().await;
+    stand_in.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_can_be_made_with_the_keyboard_alone() {
+    let stand_in = stand_in_with(|c| c.delay = Duration::from_millis(300)).await;
+    let browser = Browser::open(&stand_in.url()).await;
+    // From the top of the page, Tab until Generate has the focus, then Enter.
+    browser.js("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); return true;").await;
+    let body = browser.client.find(fantoccini::Locator::Css("body")).await.expect("body");
+    let mut reached = false;
+    for _ in 0..80 {
+        body.send_keys("\u{E004}").await.expect("Tab");
+        if browser.js("return document.activeElement && document.activeElement.dataset.testid === 'generate';").await == Value::Bool(true) {
+            reached = true;
+            break;
+        }
+    }
+    assert!(reached, "Generate is reachable with Tab");
+    let focused = browser.client.active_element().await.expect("focused element");
+    focused.send_keys("\u{E007}").await.expect("Enter");
+    assert_eq!(browser.wait_for_video().await, Value::from(256), "the run made from the keyboard finished");
+    browser.stop().await;
+    stand_in.stop().await;
+}
