@@ -71,3 +71,39 @@ async fn a_run_can_be_made_with_the_keyboard_alone() {
     browser.stop().await;
     stand_in.stop().await;
 }
+
+/// Where an element's box is: [top, left, bottom] in CSS pixels of the viewport.
+async fn place(browser: &Browser, id: &str) -> Vec<f64> {
+    let found = browser.js(&format!("const r = document.querySelector('[data-testid={id}]').getBoundingClientRect(); return [r.top, r.left, r.bottom];")).await;
+    serde_json::from_value(found).unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn on_a_laptop_screen_the_result_shows_without_scrolling_and_on_a_phone_in_one_column() {
+    let stand_in = stand_in_with(|c| c.delay = Duration::from_millis(300)).await;
+    let browser = Browser::open(&stand_in.url()).await;
+    browser.client.set_window_size(1280, 800).await.expect("window size");
+    browser.wait_for_text("face-status", "one face found").await;
+    let height = browser.js("return window.innerHeight;").await.as_f64().unwrap_or(0.0);
+    let preview = place(&browser, "portrait-image").await;
+    assert!(preview[2] <= height, "before a run, the portrait and its face check show without scrolling: {preview:?} of {height}");
+    if let Ok(path) = std::env::var("SCREENSHOT_TO") {
+        // scripts/screenshot.sh: the picture of the layout in the README.
+        let png = browser.client.screenshot().await.expect("screenshot");
+        std::fs::write(&path, png).unwrap_or_else(|e| panic!("{path}: {e}"));
+    }
+    browser.click("generate").await;
+    browser.wait_for_video().await;
+    browser.wait_until("the poster to show a frame", "const v = document.querySelector('.ths-poster'); return !!v && v.readyState >= 2;").await;
+    let result = place(&browser, "result-video").await;
+    assert!(result[0] >= 0.0 && result[0] < height * 0.6, "the video starts in view at 1280×800 without scrolling: {result:?} of {height}");
+    let form = place(&browser, "input_image").await;
+    assert!(result[1] > form[1] + 200.0, "two columns: the result beside the form ({result:?} vs {form:?})");
+
+    browser.client.set_window_size(420, 900).await.expect("phone size");
+    let generate = place(&browser, "generate").await;
+    let form = place(&browser, "input_image").await;
+    assert!((generate[1] - form[1]).abs() < 40.0, "one column on a phone: {generate:?} vs {form:?}");
+    browser.stop().await;
+    stand_in.stop().await;
+}

@@ -129,7 +129,8 @@ fn status_text(check: &FaceCheck, image_size: ImageSize, preprocess: Preprocess)
                 1 => "one face found".to_string(),
                 n => format!("{n} faces found"),
             };
-            (format!("{size} · {faces}"), warnings)
+            let note = if report.faces.is_empty() && preprocess != Preprocess::Resize { "" } else { face::framing_note(preprocess) };
+            (format!("{size} · {faces}. {note}"), warnings)
         }
     }
 }

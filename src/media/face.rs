@@ -127,6 +127,17 @@ pub struct Framing {
     pub squashed: bool,
 }
 
+/// What the drawing over the preview means for `preprocess`.
+pub fn framing_note(preprocess: Preprocess) -> &'static str {
+    match preprocess {
+        Preprocess::Crop => "Green: the face found. Dashed: the square the model animates; the video is that square.",
+        Preprocess::Extcrop => "Green: the face found. Dashed: the square with a border the model animates; the video is that box.",
+        Preprocess::Full => "Green: the face found. Dashed: the square the model animates and pastes back into the whole photo.",
+        Preprocess::Extfull => "Green: the face found. Dashed: the larger box the model animates and pastes back into the whole photo.",
+        Preprocess::Resize => "The whole photo squashed into a square, as the model will take it.",
+    }
+}
+
 pub fn framing(report: &FaceReport, preprocess: Preprocess) -> Option<Framing> {
     let (width, height) = (f64::from(report.width), f64::from(report.height));
     if preprocess == Preprocess::Resize {
