@@ -162,3 +162,36 @@ async fn the_face_finder_is_fetched_only_once_a_portrait_is_chosen() {
     browser.stop().await;
     stand_in.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_picture_the_page_may_not_read_is_still_shown_and_said_unchecked() {
+    let (stand_in, browser) = start().await;
+    // Another origin that sends no CORS headers: Python's plain file server.
+    let port = support::free_port();
+    let mut server = std::process::Command::new("python3")
+        .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1"])
+        .current_dir(repo_path("media/generated"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("python3 -m http.server");
+    browser.wait_for_text("face-status", "one face found").await;
+    let address = format!("http://127.0.0.1:{port}/portrait.jpg");
+    for _ in 0..50 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    browser.type_into("input_image", &address).await;
+    let status = browser.wait_for_text("face-status", "not checked").await;
+    assert!(status.contains("CORS"), "{status}");
+    let shown = browser
+        .js("const i = document.querySelector('[data-testid=portrait-image]'); return !!i && i.complete && i.naturalWidth;")
+        .await;
+    assert_eq!(shown, json!(512), "the picture itself is still shown");
+    assert_eq!(count(&browser, "face-warning").await, 0, "no face warning for a picture that was not checked");
+    let _ = server.kill();
+    browser.stop().await;
+    stand_in.stop().await;
+}
