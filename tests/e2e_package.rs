@@ -62,6 +62,15 @@ async fn a_plain_page_validates_generates_aborts_and_catches_typed_errors() {
     assert!(r["unauthorized"]["nextStep"].as_str().is_some_and(|s| s.contains("key")));
     assert_eq!(r["invalid"]["kind"], json!("invalid_request"));
     assert!(r["invalid"]["fieldErrors"].as_array().is_some_and(|e| !e.is_empty()));
+    let e = &r["estimate"];
+    let high = |v: &Value| v["usd"][1].as_f64().unwrap_or(0.0);
+    assert!(high(&e["long"]) > 3.0 * high(&e["short"]), "the price follows the clip: {e:#}");
+    assert_eq!(e["short"]["frames"], json!(75), "25 frames a second");
+    assert_eq!(e["short"]["fromRuns"], json!(0));
+    assert!(e["short"]["text"].as_str().is_some_and(|t| t.contains("rough")), "{e:#}");
+    assert_eq!(e["learnt"]["fromRuns"], json!(2), "{e:#}");
+    assert!(e["learnt"]["text"].as_str().is_some_and(|t| t.contains("from 2 of your runs")), "{e:#}");
+    assert_eq!(e["missing"]["kind"], json!("invalid_options"), "{e:#}");
     assert_eq!(r["misspelt"]["kind"], json!("invalid_options"), "{r:#}");
     assert!(r["misspelt"]["message"].as_str().is_some_and(|m| m.contains("apiKeyy")), "{r:#}");
     assert!(r["code"].as_str().is_some_and(|c| c.contains("curl") && c.contains("$STAND_IN_KEY") && !c.contains("SEGMIND_API_KEY")), "{r:#}");

@@ -9,5 +9,6 @@ pub mod error;
 pub mod estimate;
 pub mod money;
 pub mod request;
+pub mod run_cost;
 pub mod run_settings;
 pub mod snippet;

@@ -37,6 +37,17 @@ pub struct HistoryItem {
     /// Made by the local stand-in (joined, not animated): said again on replay.
     pub from_stand_in: bool,
     pub blob: Blob,
+    /// What the run's cost rested on, for later estimates (absent in older entries).
+    pub cost: Option<RunFacts>,
+}
+
+/// What a finished run tells about the cost of the next ones.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RunFacts {
+    pub audio_secs: f64,
+    pub photo_pixels: Option<f64>,
+    pub took_secs: f64,
+    pub charged_usd: Option<f64>,
 }
 
 /// A history database; `name` is per studio so embedded studios stay apart.
@@ -141,6 +152,10 @@ impl History {
             ("draft_json", JsValue::from_str(&item.draft_json)),
             ("from_stand_in", JsValue::from_bool(item.from_stand_in)),
             ("blob", item.blob.clone().into()),
+            ("audio_secs", item.cost.map_or(JsValue::UNDEFINED, |c| c.audio_secs.into())),
+            ("photo_pixels", item.cost.and_then(|c| c.photo_pixels).map_or(JsValue::UNDEFINED, JsValue::from)),
+            ("took_secs", item.cost.map_or(JsValue::UNDEFINED, |c| c.took_secs.into())),
+            ("charged_usd", item.cost.and_then(|c| c.charged_usd).map_or(JsValue::UNDEFINED, JsValue::from)),
         ] {
             Reflect::set(&record, &JsValue::from_str(key), &value).map_err(|e| failed(&e))?;
         }
@@ -160,6 +175,7 @@ impl History {
         db.close();
         let records: js_sys::Array = records?.dyn_into().map_err(|_| HistoryError::Failed("unreadable records".into()))?;
         let text = |r: &JsValue, k: &str| Reflect::get(r, &JsValue::from_str(k)).ok().and_then(|v| v.as_string()).unwrap_or_default();
+        let number = |r: &JsValue, k: &str| Reflect::get(r, &JsValue::from_str(k)).ok().and_then(|v| v.as_f64()).filter(|n| n.is_finite() && *n >= 0.0);
         let mut items: Vec<HistoryItem> = records
             .iter()
             .filter_map(|r| {
@@ -170,6 +186,12 @@ impl History {
                     draft_json: text(&r, "draft_json"),
                     from_stand_in: Reflect::get(&r, &JsValue::from_str("from_stand_in")).ok().and_then(|v| v.as_bool()).unwrap_or(false),
                     blob: Reflect::get(&r, &JsValue::from_str("blob")).ok()?.dyn_into().ok()?,
+                    cost: number(&r, "audio_secs").zip(number(&r, "took_secs")).map(|(audio_secs, took_secs)| RunFacts {
+                        audio_secs,
+                        photo_pixels: number(&r, "photo_pixels"),
+                        took_secs,
+                        charged_usd: number(&r, "charged_usd"),
+                    }),
                 })
             })
             .collect();

@@ -97,6 +97,8 @@ pub fn App(#[prop(optional)] options: StudioOptions) -> impl IntoView {
         history: StoredValue::new(history),
         abort: StoredValue::new_local(None),
         face: RwSignal::new(FaceCheck::Idle),
+        voice_secs: RwSignal::new(None),
+        past_runs: RwSignal::new(Vec::new()),
         face_worker_url: StoredValue::new(if options.face_worker_url.is_empty() { PAGE_FACE_WORKER.into() } else { options.face_worker_url.clone() }),
     };
     provide_context(studio);

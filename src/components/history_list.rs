@@ -9,6 +9,7 @@ use crate::browser::history::HistoryError;
 use crate::browser::json_doc::JsonDoc;
 use crate::browser::object_url::ObjectUrl;
 use crate::api::request::RequestDraft;
+use crate::studio::run_rules;
 use crate::studio::session::Finished;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -31,6 +32,11 @@ pub fn HistoryList() -> impl IntoView {
         let Some(Some(history)) = studio.history.try_get_value() else { return };
         spawn_local(async move {
             let listed = history.list().await.map(|items| {
+                let past: Vec<_> = items
+                    .iter()
+                    .filter_map(|item| Some(run_rules::KeptRun { run: run_rules::past_run(&item.draft_json, item.cost)?, on_stand_in: item.from_stand_in }))
+                    .collect();
+                let _ = studio.past_runs.try_set(past);
                 items
                     .into_iter()
                     .filter_map(|item| {

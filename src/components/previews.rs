@@ -147,7 +147,12 @@ pub fn Previews() -> impl IntoView {
     };
     let squashed = move || settings().1 == Preprocess::Resize;
     let voice = settled(Memo::new(move |_| voice_address(studio)), || false);
-    let voice_length = RwSignal::new(None::<f64>);
+    let voice_length = studio.voice_secs;
+    Effect::new(move |_| {
+        if voice.with(Option::is_none) {
+            voice_length.set(None);
+        }
+    });
 
     view! {
         <section class="ths-previews" aria-labelledby=studio.id("previews-title")>

@@ -10,7 +10,7 @@ use web_sys::AbortController;
 use super::studio::{use_studio, LocalState, RunState, Studio};
 use crate::api::error::ApiError;
 use crate::api::endpoint::EndpointKind;
-use crate::api::estimate;
+use crate::api::{estimate, run_cost};
 use crate::api::run_settings::DEFAULT_TIMEOUT_SECS;
 use crate::browser::saved_form::Store;
 use crate::net::{self, Progress, Run};
@@ -23,6 +23,7 @@ pub fn start_run(studio: Studio, start: Start) {
     let resolved = studio.resolved.with_untracked(|current| studio.endpoint.with_untracked(|settings| start.endpoint(current, settings, &page_origin)));
     let Ok(endpoint) = resolved else { return };
     let settings = studio.run_settings.get_untracked();
+    let cost = untrack(|| studio.cost_inputs());
     let timeout_secs = settings.timeout().unwrap_or(DEFAULT_TIMEOUT_SECS);
     let new_request = match &start {
         Start::New => match studio.checked.get_untracked() {
@@ -56,11 +57,12 @@ pub fn start_run(studio: Studio, start: Start) {
             let _ = progress.try_set(Some(p));
         };
         let run = Run { signal: Some(&signal), timeout_secs: Some(timeout_secs), on_progress: &on_progress };
+        let size = cost.map(|c| session::RunSize { audio_secs: c.audio_secs, photo_pixels: c.photo_pixels });
         let (Some(store), Some(history)) = (studio.store.try_get_value(), studio.history.try_get_value()) else { return };
         let outcome = match (&start, new_request) {
             (Start::Resume(job), _) => session::resume(&endpoint, job, &store, history.as_ref(), &run).await,
             (Start::New, Some((request, draft))) => {
-                let plan = session::Plan { endpoint: &endpoint, request: &request, draft: &draft, mode: settings.mode, locals: &locals, route: settings.input_route };
+                let plan = session::Plan { endpoint: &endpoint, request: &request, draft: &draft, mode: settings.mode, locals: &locals, route: settings.input_route, size };
                 session::generate(&plan, &store, history.as_ref(), &run).await
             }
             (Start::New, None) => return,
@@ -129,20 +131,33 @@ pub fn RunPanel() -> impl IntoView {
         on_cleanup(move || handle.clear());
     }
 
+    // This run's estimate, once the clip's length is known; it learns from the history.
+    let estimate_for = move |on_stand_in: bool| {
+        studio.cost_inputs().map(|inputs| studio.past_runs.with(|kept| run_cost::estimate(&inputs, &run_rules::runs_for(kept, on_stand_in))))
+    };
+    let cost = Memo::new(move |_| estimate_for(false));
     let estimate_text = move || match resolved.with(|r| r.as_ref().map(|e| e.kind).ok()) {
-        Some(EndpointKind::StandIn) => "Local stand-in: free, answers in seconds.".to_string(),
-        _ => format!(
-            "A run typically takes about {} and costs about ${}.",
-            estimate::clock(estimate::TYPICAL_RUN_SECS),
-            estimate::TYPICAL_PRICE_USD
-        ),
+        Some(EndpointKind::StandIn) => match (estimate_for(true), cost.get()) {
+            (Some(here), Some(model)) => format!("Local stand-in: free, {}. On the real model: {}", here.time_text(), model.text()),
+            _ => "Local stand-in: free, answers in seconds.".to_string(),
+        },
+        _ => cost.get().map(|c| c.text()).unwrap_or_else(|| {
+            format!(
+                "A typical run takes about {} and costs about ${}; the estimate follows your clip once its length is known.",
+                estimate::clock(estimate::TYPICAL_RUN_SECS),
+                estimate::TYPICAL_PRICE_USD
+            )
+        }),
     };
     let low_balance = move || {
+        let (covered, needed) = match cost.get() {
+            Some(c) => (studio.credits.with(|b| matches!(b, Some(Ok(b)) if c.covered_by(b.total()))), run_cost::dollars(c.usd.1)),
+            None => (studio.credits.with(|b| matches!(b, Some(Ok(b)) if estimate::covers_a_run(b.total()))), format!("${}", estimate::TYPICAL_PRICE_USD)),
+        };
         studio.credits.with(|c| match c {
-            Some(Ok(credits)) if !estimate::covers_a_run(credits.total()) => Some(format!(
-                "Your balance ({} credits) does not cover a run (about ${}): top up first, or this run will fail with 406.",
+            Some(Ok(credits)) if !covered => Some(format!(
+                "Your balance ({} credits) does not cover a run like this (up to {needed}): top up first, or it will fail with 406.",
                 estimate::credits_text(credits.total()),
-                estimate::TYPICAL_PRICE_USD
             )),
             _ => None,
         })

@@ -11,6 +11,8 @@ use crate::api::error::ApiError;
 use crate::api::endpoint::{Endpoint, EndpointError, EndpointSettings};
 use crate::browser::face_worker::FaceCheckError;
 use crate::browser::history::History;
+use crate::api::run_cost::CostInputs;
+use crate::studio::run_rules::KeptRun;
 use crate::media::face::FaceReport;
 use crate::media::local::LocalMedia;
 use crate::media::MediaProblem;
@@ -95,6 +97,10 @@ pub struct Studio {
     pub history: StoredValue<Option<History>>,
     pub abort: StoredValue<Option<AbortController>, LocalStorage>,
     pub face: RwSignal<FaceCheck>,
+    /// The typed voice address's length, once its preview has read it.
+    pub voice_secs: RwSignal<Option<f64>>,
+    /// This person's finished runs, as the history keeps them (for the estimate).
+    pub past_runs: RwSignal<Vec<KeptRun>>,
     /// The face check's worker script (fetched when a portrait is first chosen).
     pub face_worker_url: StoredValue<String>,
 }
@@ -113,6 +119,25 @@ impl Studio {
 
     pub fn running(&self) -> bool {
         matches!(self.run.get(), RunState::Running { .. })
+    }
+
+    /// What drives this run's cost, as far as the page knows it now.
+    pub fn cost_inputs(&self) -> Option<CostInputs> {
+        let measure = |local: RwSignal<Option<LocalState>, LocalStorage>| {
+            local.with(|l| match l {
+                Some(LocalState::Ready(media)) => Some(Some(media.measure)),
+                Some(_) => Some(None),
+                None => None,
+            })
+        };
+        let audio_secs = measure(self.local_audio).unwrap_or_else(|| self.voice_secs.get());
+        let photo_pixels = measure(self.local_image).flatten().or_else(|| {
+            self.face.with(|f| match f {
+                FaceCheck::Done(report) => Some(f64::from(report.width) * f64::from(report.height)),
+                _ => None,
+            })
+        });
+        self.draft.with(|d| crate::studio::run_rules::cost_inputs(d, audio_secs, photo_pixels))
     }
 
     pub fn cancel(&self) {

@@ -222,6 +222,57 @@ impl MountOptions {
     }
 }
 
+/// A finished run, for `estimate()` to learn from.
+#[derive(Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FinishedRun {
+    /// The run's request (its settings are what matter here).
+    #[tsify(type = "SadTalkerRequest")]
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub request: JsValue,
+    /// The clip's length as sent, in seconds.
+    pub audio_seconds: f64,
+    /// From sending to the video, in seconds.
+    pub took_seconds: f64,
+    /// What the provider said it charged (`x-credits-consumed`), if it did.
+    #[tsify(optional)]
+    #[serde(default)]
+    pub charged_usd: Option<f64>,
+}
+
+#[derive(Deserialize, Default, Tsify)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EstimateOptions {
+    /// The voice clip's length in seconds, as it will be sent.
+    pub audio_seconds: f64,
+    /// The portrait's pixel count, if known (it matters for "full" and "extfull").
+    #[tsify(optional)]
+    #[serde(default)]
+    pub photo_pixels: Option<f64>,
+    /// Your finished runs: the estimate learns from those alike to this one.
+    #[tsify(optional)]
+    #[serde(default)]
+    pub history: Vec<FinishedRun>,
+}
+
+/// What a run will take and cost, before it starts.
+#[derive(Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct RunEstimate {
+    /// Seconds, low and high.
+    #[tsify(type = "[number, number]")]
+    pub seconds: (f64, f64),
+    /// US dollars, low and high.
+    #[tsify(type = "[number, number]")]
+    pub usd: (f64, f64),
+    /// Frames the model renders (25 a second of audio).
+    pub frames: u64,
+    /// How many of the given runs it rests on (0: the provider's typical figure, scaled: rough).
+    pub from_runs: usize,
+    /// The estimate in words, as the studio shows it.
+    pub text: String,
+}
+
 /// One problem with one field, worded for a person.
 #[derive(Serialize, Tsify)]
 pub struct FieldError {

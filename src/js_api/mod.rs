@@ -17,7 +17,8 @@ use crate::api::snippet::{self, Language};
 use crate::browser::json_doc::JsonDoc;
 use crate::components::{App, StudioOptions};
 use crate::net::{self, Progress, Run};
-use convert::{field_errors, from_js, to_js, CallParts, CodeOptions, GenerateOptions, JobTicket, Mode, MountOptions, ProgressEvent, ResumeOptions, StudioErrorFields, TicketEndpoint, ValidationResult};
+use crate::studio::run_rules;
+use convert::{EstimateOptions, RunEstimate, field_errors, from_js, to_js, CallParts, CodeOptions, GenerateOptions, JobTicket, Mode, MountOptions, ProgressEvent, ResumeOptions, StudioErrorFields, TicketEndpoint, ValidationResult};
 
 // The package's own address, to find the files beside it (the face check).
 // This snippet lives at snippets/<crate>-<hash>/inline0.js inside the package.
@@ -194,6 +195,35 @@ pub async fn resume(
         Err(ApiError::Cancelled) => Err(api_error_js(&ApiError::StoppedFollowing)),
         Err(error) => Err(api_error_js(&error)),
     }
+}
+
+/// What a run of `request` will take and cost, from the clip's length and the
+/// settings, learning from `history` (your finished runs) where given. Never throws.
+#[wasm_bindgen(unchecked_return_type = "RunEstimate")]
+pub fn estimate(
+    #[wasm_bindgen(unchecked_param_type = "SadTalkerRequest")] request: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "EstimateOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    use crate::api::run_cost::{self, Basis, PastRun};
+    let draft_of = |request: JsValue| RequestDraft::from_doc(&JsonDoc::from_js(request));
+    let options: EstimateOptions = options_of(options, "estimate()")?;
+    let Some(inputs) = run_rules::cost_inputs(&draft_of(request), Some(options.audio_seconds), options.photo_pixels) else {
+        return Err(invalid_options("audioSeconds must be a length in seconds, above 0.", "Pass the clip's length as audioSeconds."));
+    };
+    let past: Vec<PastRun> = options
+        .history
+        .into_iter()
+        .filter_map(|run| {
+            let inputs = run_rules::cost_inputs(&draft_of(run.request), Some(run.audio_seconds), None)?;
+            Some(PastRun { inputs, took_secs: run.took_seconds, charged_usd: run.charged_usd })
+        })
+        .collect();
+    let found = run_cost::estimate(&inputs, &past);
+    let from_runs = match found.basis {
+        Basis::Published => 0,
+        Basis::PastRuns(n) => n,
+    };
+    Ok(to_js(&RunEstimate { seconds: found.secs, usd: found.usd, frames: found.frames, from_runs, text: found.text() }))
 }
 
 /// The request as code to run elsewhere; the key is a placeholder.

@@ -25,6 +25,8 @@ pub struct LocalMedia {
     pub summary: String,
     /// A `blob:` URL for the thumbnail or player.
     pub preview: ObjectUrl,
+    /// A voice clip's length in seconds; a picture's pixel count.
+    pub measure: f64,
     /// Said beside the input: a conversion, or a long clip's cost.
     pub notes: Vec<String>,
 }
@@ -62,6 +64,7 @@ pub async fn load_image(file: &Blob, name: &str) -> Result<LocalMedia, MediaProb
     let preview = ObjectUrl::new(&blob).ok_or_else(|| MediaProblem::Browser("no preview".into()))?;
     Ok(LocalMedia {
         summary: format!("{width}×{height} px · {}", estimate::size_text(file.size())),
+        measure: f64::from(width) * f64::from(height),
         blob,
         name: name.to_string(),
         preview,
@@ -89,6 +92,7 @@ pub async fn load_audio(file: &Blob, name: &str) -> Result<LocalMedia, MediaProb
     let preview = ObjectUrl::new(&blob).ok_or_else(|| MediaProblem::Browser("no preview".into()))?;
     Ok(LocalMedia {
         summary: format!("{} s · {}", estimate::credits_text((duration * 10.0).round() / 10.0), estimate::size_text(blob.size())),
+        measure: duration,
         blob,
         name: name.to_string(),
         preview,

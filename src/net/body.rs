@@ -73,6 +73,7 @@ pub async fn small_json(response: &Response, run: &Run<'_>) -> Result<JsonDoc, A
 /// A success answer as a checked video Blob, in whichever form it came.
 pub async fn video_of(response: &Response, asked_for_base64: bool, endpoint: &Endpoint, run: &Run<'_>) -> Result<Video, ApiError> {
     let remaining_credits = header(response, "x-remaining-credits");
+    let credits_consumed = header(response, "x-credits-consumed").and_then(|c| c.trim().parse::<f64>().ok()).filter(|c| c.is_finite() && *c >= 0.0);
     let from_stand_in = header(response, "x-stand-in").is_some() && endpoint.kind == crate::api::endpoint::EndpointKind::StandIn;
     let content_type = header(response, "content-type").unwrap_or_default();
     let blob = match answer::answer_form(&content_type, asked_for_base64) {
@@ -80,7 +81,7 @@ pub async fn video_of(response: &Response, asked_for_base64: bool, endpoint: &En
         AnswerForm::Json => stream_base64(response, true, run).await?,
         AnswerForm::Text => stream_base64(response, false, run).await?,
     };
-    Ok(Video { blob: checked_video(blob).await?, remaining_credits, from_stand_in })
+    Ok(Video { blob: checked_video(blob).await?, remaining_credits, credits_consumed, from_stand_in })
 }
 
 /// Reads the body chunk by chunk, reporting bytes; the chunks stay JS

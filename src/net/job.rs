@@ -108,5 +108,5 @@ async fn fetch_result(endpoint: &Endpoint, ticket: &JobTicket, asked_for_base64:
         return body::video_of(&video.response, asked_for_base64, endpoint, run).await.map_err(body::broken_if_cut);
     }
     let blob = body::checked_video(body::base64_blob(&output).await?).await?;
-    Ok(Video { blob, remaining_credits: None, from_stand_in: endpoint.kind == EndpointKind::StandIn })
+    Ok(Video { blob, remaining_credits: None, credits_consumed: None, from_stand_in: endpoint.kind == EndpointKind::StandIn })
 }

@@ -36,6 +36,8 @@ pub struct Video {
     pub blob: Blob,
     /// `x-remaining-credits`, where the server sends it (and CORS exposes it).
     pub remaining_credits: Option<String>,
+    /// `x-credits-consumed`: what the provider says this run cost, where it says so.
+    pub credits_consumed: Option<f64>,
     /// The local stand-in marks its answers; the page says so beside the video.
     pub from_stand_in: bool,
 }

@@ -7,6 +7,10 @@ use crate::api::answer::Credits;
 use crate::api::endpoint::{Endpoint, EndpointError, EndpointKind, EndpointSettings};
 use crate::api::error::ApiError;
 use crate::api::money::{self, Charge, SubmitDecision};
+use crate::api::request::RequestDraft;
+use crate::api::run_cost::{CostInputs, PastRun};
+use crate::browser::history::RunFacts;
+use crate::browser::json_doc::JsonDoc;
 use crate::browser::saved_form::PendingJob;
 
 /// How a run begins: a new one from the form, or a saved job picked up.
@@ -84,6 +88,36 @@ pub fn saved_job_notice(job: &PendingJob, settings: &EndpointSettings, page_orig
         format!("Job {id} on {} may still be running (the provider has no cancel; it may finish and be charged).", job.endpoint.describe())
     };
     SavedJobNotice { text, problem, expired }
+}
+
+/// What drives this run's cost: the form's settings, the clip's length (once
+/// known) and the photo's pixel count (when known).
+pub fn cost_inputs(draft: &RequestDraft, audio_secs: Option<f64>, photo_pixels: Option<f64>) -> Option<CostInputs> {
+    let audio_secs = audio_secs.filter(|s| s.is_finite() && *s > 0.0)?;
+    let (image_size, preprocess) = draft.framing_settings();
+    Some(CostInputs { audio_secs, enhancer: draft.enhancer, preprocess, image_size, photo_pixels })
+}
+
+/// A finished run and where it was made: the stand-in's runs teach only the
+/// stand-in's estimate, never the real model's.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct KeptRun {
+    pub run: PastRun,
+    pub on_stand_in: bool,
+}
+
+/// The kept runs that teach an estimate for the stand-in, or for the real model.
+pub fn runs_for(kept: &[KeptRun], on_stand_in: bool) -> Vec<PastRun> {
+    kept.iter().filter(|k| k.on_stand_in == on_stand_in).map(|k| k.run).collect()
+}
+
+/// A history entry as a past run to learn from (entries from before these
+/// facts were kept, or with a damaged form, teach nothing).
+pub fn past_run(draft_json: &str, facts: Option<RunFacts>) -> Option<PastRun> {
+    let facts = facts?;
+    let draft = RequestDraft::from_doc(&JsonDoc::parse(draft_json)?);
+    let inputs = cost_inputs(&draft, Some(facts.audio_secs), facts.photo_pixels)?;
+    Some(PastRun { inputs, took_secs: facts.took_secs, charged_usd: facts.charged_usd })
 }
 
 /// Whether the endpoint charges nothing (the local stand-in), for the charge wording.
@@ -169,6 +203,22 @@ mod tests {
         let on_segmind = job(EndpointKind::Segmind, "https://api.segmind.com", 0.0);
         let keyless = saved_job_notice(&on_segmind, &proxy_form(), "", 1000.0);
         assert!(keyless.problem.is_some() && !keyless.can_resume(), "no Segmind key typed");
+    }
+
+    #[test]
+    fn a_history_entry_teaches_with_its_form_and_facts() {
+        let draft = RequestDraft { enhancer: false, preprocess: "crop".into(), ..RequestDraft::default() };
+        let json = serde_json::to_string(&draft).expect("draft JSON");
+        let facts = RunFacts { audio_secs: 4.0, photo_pixels: Some(1e6), took_secs: 30.0, charged_usd: Some(0.05) };
+        let past = past_run(&json, Some(facts)).expect("a past run");
+        assert!(!past.inputs.enhancer && past.inputs.preprocess == crate::api::request::Preprocess::Crop);
+        assert_eq!((past.inputs.audio_secs, past.took_secs, past.charged_usd), (4.0, 30.0, Some(0.05)));
+        assert_eq!(past_run(&json, None), None, "an older entry without facts");
+        assert_eq!(past_run("not json", Some(facts)), None);
+        assert_eq!(cost_inputs(&draft, None, None), None, "no clip length yet, no estimate");
+        let kept = [KeptRun { run: past, on_stand_in: true }, KeptRun { run: past, on_stand_in: false }, KeptRun { run: past, on_stand_in: false }];
+        assert_eq!(runs_for(&kept, true).len(), 1, "the stand-in's runs teach only the stand-in's estimate");
+        assert_eq!(runs_for(&kept, false).len(), 2);
     }
 
     #[test]

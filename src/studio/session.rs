@@ -5,7 +5,7 @@
 
 use crate::api::error::ApiError;
 use crate::api::endpoint::Endpoint;
-use crate::browser::history::{History, HistoryError, HistoryItem};
+use crate::browser::history::{History, HistoryError, HistoryItem, RunFacts};
 use crate::media::local::{self, LocalMedia};
 use crate::api::money::{self, JobEnd, TicketFate};
 use crate::browser::object_url::ObjectUrl;
@@ -84,6 +84,16 @@ struct Labels<'a> {
     summary: &'a str,
     file_name: &'a str,
     draft: &'a RequestDraft,
+    /// The clip's length and the photo's size, when known, with when the run was sent.
+    sized: Option<RunSize>,
+    started_at_ms: f64,
+}
+
+/// What the run's size was, for the history's cost facts.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct RunSize {
+    pub audio_secs: f64,
+    pub photo_pixels: Option<f64>,
 }
 
 /// Keeps the video in the history (awaiting the write), then makes it showable.
@@ -97,6 +107,12 @@ async fn keep(video: Video, labels: &Labels<'_>, history: Option<&History>) -> R
                 draft_json: serde_json::to_string(labels.draft).unwrap_or_default(),
                 from_stand_in: video.from_stand_in,
                 blob: video.blob.clone(),
+                cost: labels.sized.map(|size| RunFacts {
+                    audio_secs: size.audio_secs,
+                    photo_pixels: size.photo_pixels,
+                    took_secs: ((js_sys::Date::now() - labels.started_at_ms) / 1000.0).max(0.0),
+                    charged_usd: video.credits_consumed,
+                }),
             };
             history.save(&item).await.err()
         }
@@ -123,18 +139,21 @@ pub struct Plan<'a> {
     pub mode: RunMode,
     pub locals: &'a LocalInputs,
     pub route: InputRoute,
+    /// The clip's length and the photo's size, when the page knows them.
+    pub size: Option<RunSize>,
 }
 
 /// Sends the request and keeps the result.
 pub async fn generate(plan: &Plan<'_>, store: &Store, history: Option<&History>, run: &Run<'_>) -> Result<Finished, ApiError> {
-    let Plan { endpoint, request, draft, mode, locals, route } = *plan;
+    let Plan { endpoint, request, draft, mode, locals, route, size } = *plan;
+    let started_at_ms = js_sys::Date::now();
     let (sent, inline) = place_local_inputs(endpoint, request, locals, route, run).await?;
     let summary = request.summary();
     let file_name = request.file_name(&today());
     match mode {
         RunMode::OneShot => {
             let video = net::generate(endpoint, &sent, &inline, run).await?;
-            keep(video, &Labels { summary: &summary, file_name: &file_name, draft }, history).await
+            keep(video, &Labels { summary: &summary, file_name: &file_name, draft, sized: size, started_at_ms }, history).await
         }
         RunMode::Job => {
             let ticket = net::submit_job(endpoint, &sent, &inline, run).await?;
@@ -151,14 +170,14 @@ pub async fn generate(plan: &Plan<'_>, store: &Store, history: Option<&History>,
             // it back to decide whether to say "safe to reload".
             store.save_job(Some(&job));
             (run.on_progress)(Progress::Submitted(job.ticket.clone()));
-            follow(endpoint, &job, store, history, run).await
+            follow(endpoint, &job, store, history, run, size).await
         }
     }
 }
 
 /// Follows a stored job to its video and keeps it; the ticket goes only as
 /// [`money::ticket_fate`] says.
-async fn follow(endpoint: &Endpoint, job: &PendingJob, store: &Store, history: Option<&History>, run: &Run<'_>) -> Result<Finished, ApiError> {
+async fn follow(endpoint: &Endpoint, job: &PendingJob, store: &Store, history: Option<&History>, run: &Run<'_>, sized: Option<RunSize>) -> Result<Finished, ApiError> {
     let outcome = net::follow_job(endpoint, &job.ticket, job.base64, job.started_at_ms, run).await;
     let outcome = match outcome {
         // The provider has no cancel: stopping the wait leaves the job running.
@@ -166,7 +185,10 @@ async fn follow(endpoint: &Endpoint, job: &PendingJob, store: &Store, history: O
         other => other,
     };
     let finished = match outcome {
-        Ok(video) => keep(video, &Labels { summary: &job.summary, file_name: &job.file_name, draft: &job.draft }, history).await,
+        Ok(video) => {
+            let labels = Labels { summary: &job.summary, file_name: &job.file_name, draft: &job.draft, sized, started_at_ms: job.started_at_ms };
+            keep(video, &labels, history).await
+        }
         Err(error) => Err(error),
     };
     let end = match &finished {
@@ -184,7 +206,8 @@ async fn follow(endpoint: &Endpoint, job: &PendingJob, store: &Store, history: O
 /// Picks up a job that was running when the page went away (or that the
 /// person stopped following), on the endpoint it was sent to.
 pub async fn resume(endpoint: &Endpoint, job: &PendingJob, store: &Store, history: Option<&History>, run: &Run<'_>) -> Result<Finished, ApiError> {
-    follow(endpoint, job, store, history, run).await
+    // The clip's length is not kept with a saved job: a resumed run is not learnt from.
+    follow(endpoint, job, store, history, run, None).await
 }
 
 /// The person chose to forget the job ([`JobEnd::Dropped`]).

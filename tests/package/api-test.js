@@ -1,5 +1,5 @@
 // Exercises the built package with no bundler; the e2e test reads window.__results.
-import init, { validate, generate, toCode } from "../../pkg/talking_head_studio.js";
+import init, { validate, generate, toCode, estimate } from "../../pkg/talking_head_studio.js";
 const results = {};
 const errorOf = (e) => ({ isError: e instanceof Error, name: e.name, kind: e.kind, status: e.status, message: e.message,
                           nextStep: e.nextStep, serverMessage: e.serverMessage, fieldErrors: e.fieldErrors });
@@ -39,6 +39,18 @@ try {
   // A misspelt option is refused, not ignored (a key under the wrong name would otherwise go nowhere).
   try { await generate(request, { baseUrl: base, apiKeyy: "stand-in-key" }); results.misspelt = "resolved"; }
   catch (e) { results.misspelt = errorOf(e); }
+
+  // The estimate follows the clip and learns from the runs given.
+  const past = [
+    { request: { ...request, image_size: 256 }, audioSeconds: 5, tookSeconds: 40, chargedUsd: 0.06 },
+    { request: { ...request, image_size: 256 }, audioSeconds: 8, tookSeconds: 55 },
+  ];
+  results.estimate = {
+    short: estimate({ ...request, image_size: 256 }, { audioSeconds: 3 }),
+    long: estimate({ ...request, image_size: 256 }, { audioSeconds: 30 }),
+    learnt: estimate({ ...request, image_size: 256 }, { audioSeconds: 10, history: past }),
+  };
+  try { estimate(request, {}); results.estimate.missing = "returned"; } catch (e) { results.estimate.missing = errorOf(e); }
 
   results.code = toCode(request, "curl", { baseUrl: base });
 } catch (e) {

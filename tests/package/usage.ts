@@ -1,5 +1,5 @@
 // Type-checks the package's .d.ts (made from the Rust types by tsify) the way a TypeScript user would use it.
-import init, { generate, mount, resume, toCode, validate } from "../../pkg/talking_head_studio.js";
+import init, { estimate, generate, mount, resume, toCode, validate } from "../../pkg/talking_head_studio.js";
 import type { ErrorKind, GenerateOptions, JobTicket, ProgressEvent, SadTalkerRequest, StudioError, ValidationResult } from "../../pkg/talking_head_studio.js";
 
 export async function example(element: HTMLElement): Promise<string> {
@@ -59,5 +59,10 @@ export async function example(element: HTMLElement): Promise<string> {
   console.log(wrong);
   // @ts-expect-error a ticket needs its endpoint
   resume({ requestId: "x", statusUrl: "s", responseUrl: "r", submittedAt: 0, base64: false });
+  const cost = estimate(request, { audioSeconds: 12, history: [{ request, audioSeconds: 5, tookSeconds: 40, chargedUsd: 0.06 }] });
+  const [low, high]: [number, number] = cost.usd;
+  console.log(cost.text, cost.frames, cost.fromRuns, low, high);
+  // @ts-expect-error the clip's length is needed
+  estimate(request, {});
   return toCode(request, "python");
 }
