@@ -44,13 +44,17 @@ fi
 [ -s "$OUT/voice.webm" ] || ffmpeg -hide_banner -loglevel error -y -i "$OUT/voice.wav" -c:a libopus -b:a 48k "$OUT/voice.webm"
 [ -s "$OUT/tiny.png" ] || ffmpeg -hide_banner -loglevel error -y -i "$OUT/portrait.jpg" -vf scale=64:64 "$OUT/tiny.png"
 
+# The voice with a second of silence before and after, for "trim silence".
+[ -s "$OUT/voice-padded.wav" ] || ffmpeg -hide_banner -loglevel error -y -f lavfi -t 1 -i anullsrc=r=22050:cl=mono -i "$OUT/voice.wav" -f lavfi -t 1 -i anullsrc=r=22050:cl=mono \
+  -filter_complex "[1:a]aresample=22050,aformat=channel_layouts=mono[v];[0:a][v][2:a]concat=n=3:v=0:a=1" "$OUT/voice-padded.wav"
+
 # A silent clip and a file that is not an image, for the refusal tests.
 [ -s "$OUT/silence.wav" ] || ffmpeg -hide_banner -loglevel error -y -f lavfi -i anullsrc=r=16000:cl=mono -t 3 "$OUT/silence.wav"
 if [ ! -s "$OUT/not-an-image.pdf" ]; then
   printf '%%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%%%EOF\n' > "$OUT/not-an-image.pdf"
 fi
 
-for f in portrait.jpg no-face.png two-faces.jpg small-face.jpg voice.mp3 voice.wav voice.webm tiny.png silence.wav not-an-image.pdf; do
+for f in portrait.jpg no-face.png two-faces.jpg small-face.jpg voice-padded.wav voice.mp3 voice.wav voice.webm tiny.png silence.wav not-an-image.pdf; do
   [ -s "$OUT/$f" ] || { say "ERROR: $OUT/$f was not made"; exit 1; }
 done
 say "media ready in $OUT"

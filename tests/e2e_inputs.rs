@@ -258,3 +258,63 @@ async fn the_last_choice_wins_over_a_slower_check_and_clear_always_wins() {
     browser.stop().await;
     stand_in.stop().await;
 }
+
+/// Moves a trim handle as a person would drag it (the range input's value, then its input event).
+async fn set_handle(browser: &Browser, handle: &str, seconds: &str) {
+    browser
+        .js(&format!(
+            "const r = document.querySelector('[data-testid=trim-{handle}]'); r.value = '{seconds}'; r.dispatchEvent(new Event('input', {{ bubbles: true }})); return true;"
+        ))
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_trimmed_voice_is_sent_as_the_kept_stretch_by_both_routes_and_kept_across_a_reload() {
+    for route in ["upload", "inline"] {
+        let (stand_in, browser) = start().await;
+        choose_route(&browser, route).await;
+        pick(&browser, "input_image", "portrait.jpg").await;
+        pick(&browser, "input_audio", "voice.wav").await;
+        browser.find("trim").await;
+        set_handle(&browser, "start", "2.0").await;
+        set_handle(&browser, "end", "4.0").await;
+        browser.wait_for_text("trim-kept", "2.0 s kept · 50 frames").await;
+        // The estimate follows the kept length.
+        browser.wait_for_text("estimate", "for 50 frames").await;
+        if route == "inline" {
+            browser.reload().await;
+            browser.find("trim").await;
+            browser.wait_for_text("trim-kept", "2.0 s kept · 50 frames").await;
+            choose_route(&browser, route).await;
+        }
+        browser.click("generate").await;
+        browser.wait_for_video().await;
+        let (_, audio) = received_inputs(&stand_in, route);
+        let seconds = duration_of(&audio);
+        assert!((seconds - 2.0).abs() <= 0.04, "{route}: the stand-in measured {seconds} s (2.0 ± one frame)");
+        assert_eq!(&audio[..4], b"RIFF", "{route}: sent as WAV");
+        browser.stop().await;
+        stand_in.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn trim_silence_keeps_the_speech_and_drops_the_silence() {
+    let (stand_in, browser) = start().await;
+    choose_route(&browser, "inline").await;
+    pick(&browser, "input_image", "portrait.jpg").await;
+    pick(&browser, "input_audio", "voice-padded.wav").await;
+    browser.find("trim").await;
+    browser.click("trim-silence").await;
+    browser.wait_until("a trim", "return !document.querySelector('[data-testid=trim-kept]').textContent.startsWith('10.');").await;
+    browser.click("generate").await;
+    browser.wait_for_video().await;
+    let (_, audio) = received_inputs(&stand_in, "inline");
+    let sent = duration_of(&audio);
+    let speech = duration_of(&std::fs::read(media("voice.wav")).expect("voice.wav"));
+    let padded = duration_of(&std::fs::read(media("voice-padded.wav")).expect("voice-padded.wav"));
+    assert!(sent < padded - 1.5, "the silence went: sent {sent} s of {padded} s");
+    assert!(sent >= speech - 0.3, "the speech stayed: sent {sent} s, speech {speech} s");
+    browser.stop().await;
+    stand_in.stop().await;
+}

@@ -6,6 +6,7 @@
 //! page don't overwrite each other; an embedded studio without a prefix
 //! keeps nothing.
 
+use crate::media::trim::Trim;
 use serde::Serialize;
 
 use crate::api::answer::JobTicket;
@@ -159,6 +160,19 @@ impl Store {
 
     pub fn mark_input_kept(&self, field: &str, kept: bool) {
         let _ = self.set(&format!("input.{field}"), kept.then_some("kept"));
+    }
+
+    /// The voice clip's trim, kept with the local clip it belongs to.
+    pub fn load_trim(&self) -> Option<Trim> {
+        let text = self.get("trim")?;
+        let (start, end) = text.split_once(' ')?;
+        Some(Trim { start: start.parse().ok()?, end: end.parse().ok()? })
+    }
+
+    pub fn save_trim(&self, trim: Option<Trim>) {
+        // Milliseconds as whole numbers: no float formatting in the page.
+        let text = trim.map(|t| format!("{}e-3 {}e-3", (t.start * 1000.0).round() as i64, (t.end * 1000.0).round() as i64));
+        let _ = self.set("trim", text.as_deref());
     }
 
     pub fn load_job(&self) -> Option<PendingJob> {

@@ -98,6 +98,7 @@ pub fn App(#[prop(optional)] options: StudioOptions) -> impl IntoView {
         abort: StoredValue::new_local(None),
         face: RwSignal::new(FaceCheck::Idle),
         voice_secs: RwSignal::new(None),
+        trim: RwSignal::new(store.load_trim()),
         past_runs: RwSignal::new(Vec::new()),
         face_worker_url: StoredValue::new(if options.face_worker_url.is_empty() { PAGE_FACE_WORKER.into() } else { options.face_worker_url.clone() }),
     };
@@ -109,6 +110,11 @@ pub fn App(#[prop(optional)] options: StudioOptions) -> impl IntoView {
         let form = SavedForm { draft: draft.get(), endpoint: endpoint.get(), run: run_settings.get() };
         store.save_keys(&SavedKeys::of(&form.endpoint), form.run.remember_key);
         store.save_form(&form);
+    });
+    // The trim is kept with the kept clip, so a reload keeps both.
+    Effect::new(move |_| {
+        let trim = studio.trim.get();
+        studio.store.with_value(|s| s.save_trim(trim));
     });
 
     // Local files chosen before a reload come back (and are checked again).

@@ -48,6 +48,14 @@ fn is_latest(studio: Studio, field: Field, choice: u32) -> bool {
 /// file is kept in this browser, so a reload doesn't lose it. A check that
 /// ends after a newer choice or a Clear changes nothing.
 fn take_blob(studio: Studio, field: Field, file: Blob, name: String) {
+    // A new voice clip starts untrimmed (a restored one keeps its trim).
+    if field == Field::InputAudio {
+        studio.trim.set(None);
+    }
+    check_blob(studio, field, file, name);
+}
+
+fn check_blob(studio: Studio, field: Field, file: Blob, name: String) {
     let slot = slot(studio, field);
     let choice = new_choice(studio, field);
     slot.set(Some(LocalState::Checking(name.clone())));
@@ -113,7 +121,7 @@ pub fn restore_local_inputs(studio: Studio) {
                 continue;
             }
             if let Some((blob, name)) = history.load_input(field.json_name()).await {
-                take_blob(studio, field, blob, name);
+                check_blob(studio, field, blob, name);
             }
         }
     });
@@ -158,7 +166,11 @@ pub fn local_input(field: Field) -> impl IntoView {
                 let preview = if is_image {
                     view! { <img class="ths-thumb" src=src alt="Portrait preview" data-testid=format!("{name}-preview") /> }.into_any()
                 } else {
-                    view! { <audio controls src=src data-testid=format!("{name}-preview")></audio> }.into_any()
+                    view! {
+                        <audio controls src=src data-testid=format!("{name}-preview")></audio>
+                        {super::trim_editor::trim_editor(studio, media)}
+                    }
+                    .into_any()
                 };
                 let notes = media.notes.iter().map(|n| view! { <p class="ths-note" data-testid=format!("{name}-note")>{n.clone()}</p> }).collect_view();
                 view! {
@@ -184,6 +196,9 @@ pub fn local_input(field: Field) -> impl IntoView {
                 on:click=move |_| {
                     new_choice(studio, field); // Clear wins over a check still running
                     slot.set(None);
+                    if field == Field::InputAudio {
+                        studio.trim.set(None);
+                    }
                     studio.store.with_value(|s| s.mark_input_kept(field.json_name(), false));
                     if let Some(Some(history)) = studio.history.try_get_value() {
                         spawn_local(async move { history.delete_input(field.json_name()).await });

@@ -12,5 +12,6 @@ mod previews;
 mod request_form;
 mod run_panel;
 mod studio;
+mod trim_editor;
 
 pub use app::{App, StudioOptions};

@@ -36,7 +36,11 @@ pub fn start_run(studio: Studio, start: Start) {
         Some(LocalState::Ready(media)) => Some(media),
         _ => None,
     };
-    let locals = LocalInputs { image: ready(studio.local_image.get_untracked()), audio: ready(studio.local_audio.get_untracked()) };
+    let locals = LocalInputs {
+        image: ready(studio.local_image.get_untracked()),
+        audio: ready(studio.local_audio.get_untracked()),
+        trim: studio.trim.get_untracked(),
+    };
     let Ok(controller) = AbortController::new() else { return };
     let signal = net::signal_with_timeout(&controller.signal(), timeout_secs);
     studio.abort.set_value(Some(controller));

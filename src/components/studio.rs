@@ -14,6 +14,7 @@ use crate::browser::history::History;
 use crate::api::run_cost::CostInputs;
 use crate::studio::run_rules::KeptRun;
 use crate::media::face::FaceReport;
+use crate::media::trim::Trim;
 use crate::media::local::LocalMedia;
 use crate::media::MediaProblem;
 use crate::api::request::{FieldError, RequestDraft, NormalizedRequest};
@@ -99,6 +100,8 @@ pub struct Studio {
     pub face: RwSignal<FaceCheck>,
     /// The typed voice address's length, once its preview has read it.
     pub voice_secs: RwSignal<Option<f64>>,
+    /// The stretch of a local voice clip to send (`None`: all of it).
+    pub trim: RwSignal<Option<Trim>>,
     /// This person's finished runs, as the history keeps them (for the estimate).
     pub past_runs: RwSignal<Vec<KeptRun>>,
     /// The face check's worker script (fetched when a portrait is first chosen).
@@ -130,7 +133,8 @@ impl Studio {
                 None => None,
             })
         };
-        let audio_secs = measure(self.local_audio).unwrap_or_else(|| self.voice_secs.get());
+        let trimmed = self.trim.get().map(|t| t.kept_secs());
+        let audio_secs = measure(self.local_audio).map(|whole| trimmed.or(whole)).unwrap_or_else(|| self.voice_secs.get());
         let photo_pixels = measure(self.local_image).flatten().or_else(|| {
             self.face.with(|f| match f {
                 FaceCheck::Done(report) => Some(f64::from(report.width) * f64::from(report.height)),

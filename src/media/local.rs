@@ -9,6 +9,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{AudioBuffer, Blob, BlobPropertyBag, FileReader, ImageBitmap, OfflineAudioContext};
 
 use crate::api::estimate;
+use crate::media::trim::{self, Trim};
 use crate::media::{self, AudioKind, MediaProblem};
 use crate::browser::object_url::ObjectUrl;
 
@@ -27,6 +28,10 @@ pub struct LocalMedia {
     pub preview: ObjectUrl,
     /// A voice clip's length in seconds; a picture's pixel count.
     pub measure: f64,
+    /// A voice clip as decoded (a browser object), kept so a trim can be cut from it.
+    pub audio: Option<AudioBuffer>,
+    /// A voice clip's loudness in [`trim::PEAKS`] stretches, for the waveform and "trim silence".
+    pub peaks: Vec<f32>,
     /// Said beside the input: a conversion, or a long clip's cost.
     pub notes: Vec<String>,
 }
@@ -65,6 +70,8 @@ pub async fn load_image(file: &Blob, name: &str) -> Result<LocalMedia, MediaProb
     Ok(LocalMedia {
         summary: format!("{width}×{height} px · {}", estimate::size_text(file.size())),
         measure: f64::from(width) * f64::from(height),
+        audio: None,
+        peaks: Vec::new(),
         blob,
         name: name.to_string(),
         preview,
@@ -82,7 +89,7 @@ pub async fn load_audio(file: &Blob, name: &str) -> Result<LocalMedia, MediaProb
     let decoding = context.decode_audio_data(&bytes.unchecked_into()).map_err(|_| MediaProblem::AudioUndecodable)?;
     let audio: AudioBuffer = JsFuture::from(decoding).await.map_err(|_| MediaProblem::AudioUndecodable)?.unchecked_into();
     let duration = audio.duration();
-    let (wav, peak) = scan(&audio, kind.needs_wav()).await?;
+    let Scanned { wav, peak, peaks } = scan(&audio, kind.needs_wav(), 0..audio.length()).await?;
     media::check_audio(duration, peak)?;
     let (blob, mut notes) = match wav {
         Some(wav) => (wav, vec![format!("Converted from {} to WAV in the page (the model takes WAV or MP3).", kind.name())]),
@@ -93,6 +100,8 @@ pub async fn load_audio(file: &Blob, name: &str) -> Result<LocalMedia, MediaProb
     Ok(LocalMedia {
         summary: format!("{} s · {}", estimate::credits_text((duration * 10.0).round() / 10.0), estimate::size_text(blob.size())),
         measure: duration,
+        audio: Some(audio),
+        peaks,
         blob,
         name: name.to_string(),
         preview,
@@ -100,24 +109,42 @@ pub async fn load_audio(file: &Blob, name: &str) -> Result<LocalMedia, MediaProb
     })
 }
 
-/// Reads the decoded audio chunk by chunk: its peak, and (when asked) a
-/// 16-bit WAV made of browser-side parts. Yields to the browser between
-/// chunks, so a long clip never holds the main thread.
-async fn scan(audio: &AudioBuffer, encode: bool) -> Result<(Option<Blob>, f32), MediaProblem> {
+struct Scanned {
+    wav: Option<Blob>,
+    peak: f32,
+    /// The loudest sample in each of [`trim::PEAKS`] equal stretches.
+    peaks: Vec<f32>,
+}
+
+/// Reads `frames` of the decoded audio chunk by chunk: its peak, its
+/// loudness per stretch, and (when asked) a 16-bit WAV made of browser-side
+/// parts. Yields to the browser between chunks, so a long clip never holds
+/// the main thread.
+async fn scan(audio: &AudioBuffer, encode: bool, frames: std::ops::Range<u32>) -> Result<Scanned, MediaProblem> {
     let channels = audio.number_of_channels().min(2);
-    let frames = audio.length();
+    let total = frames.end.saturating_sub(frames.start);
     let parts = Array::new();
     if encode {
-        parts.push(&Uint8Array::from(&media::wav_header(audio.sample_rate() as u32, channels as u16, frames)[..]));
+        parts.push(&Uint8Array::from(&media::wav_header(audio.sample_rate() as u32, channels as u16, total)[..]));
     }
     let mut buffers: Vec<Vec<f32>> = (0..channels).map(|_| Vec::new()).collect();
     let mut peak = 0f32;
-    let mut start = 0;
-    while start < frames {
-        let len = CHUNK_FRAMES.min(frames - start) as usize;
+    let mut peaks = vec![0f32; trim::PEAKS];
+    let per_peak = (f64::from(total) / trim::PEAKS as f64).max(1.0);
+    let mut start = frames.start;
+    while start < frames.end {
+        let len = CHUNK_FRAMES.min(frames.end - start) as usize;
         for (channel, buffer) in buffers.iter_mut().enumerate() {
             buffer.resize(len, 0.0);
             audio.copy_from_channel_with_start_in_channel(buffer, channel as i32, start).map_err(|e| browser(&e))?;
+        }
+        if let Some(first) = buffers.first() {
+            for (i, x) in first.iter().enumerate() {
+                let at = ((f64::from(start - frames.start) + i as f64) / per_peak) as usize;
+                if let Some(p) = peaks.get_mut(at) {
+                    *p = p.max(x.abs());
+                }
+            }
         }
         let (pcm, chunk_peak) = media::pcm16(&buffers);
         peak = peak.max(chunk_peak);
@@ -128,12 +155,21 @@ async fn scan(audio: &AudioBuffer, encode: bool) -> Result<(Option<Blob>, f32), 
         crate::net::yield_to_browser().await;
     }
     if !encode {
-        return Ok((None, peak));
+        return Ok(Scanned { wav: None, peak, peaks });
     }
     let options = BlobPropertyBag::new();
     options.set_type("audio/wav");
     let wav = Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(|e| browser(&e))?;
-    Ok((Some(wav), peak))
+    Ok(Scanned { wav: Some(wav), peak, peaks })
+}
+
+/// The kept stretch of a decoded clip, as a WAV to send.
+pub async fn trimmed_wav(audio: &AudioBuffer, kept: Trim) -> Result<Blob, MediaProblem> {
+    let rate = f64::from(audio.sample_rate());
+    let kept = kept.within(audio.duration());
+    let first = ((kept.start * rate).round() as u32).min(audio.length());
+    let last = ((kept.end * rate).round() as u32).clamp(first, audio.length());
+    scan(audio, true, first..last).await?.wav.ok_or_else(|| MediaProblem::Browser("no WAV was made".into()))
 }
 
 /// The file as a `data:` URI, made by the browser (it never enters wasm).

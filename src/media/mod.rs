@@ -5,6 +5,7 @@
 pub mod capture;
 pub mod face;
 pub mod local;
+pub mod trim;
 
 use thiserror::Error;
 

@@ -7,6 +7,7 @@ use crate::api::error::ApiError;
 use crate::api::endpoint::Endpoint;
 use crate::browser::history::{History, HistoryError, HistoryItem, RunFacts};
 use crate::media::local::{self, LocalMedia};
+use crate::media::trim::Trim;
 use crate::api::money::{self, JobEnd, TicketFate};
 use crate::browser::object_url::ObjectUrl;
 use crate::api::request::{InputSource, RequestDraft, NormalizedRequest};
@@ -19,6 +20,8 @@ use crate::net::{self, Inline, Progress, Run, Video};
 pub struct LocalInputs {
     pub image: Option<LocalMedia>,
     pub audio: Option<LocalMedia>,
+    /// The stretch of the local voice clip to send, when it is trimmed.
+    pub trim: Option<Trim>,
 }
 
 /// Puts the local files into the request the chosen way: uploaded first
@@ -32,8 +35,16 @@ async fn place_local_inputs(
 ) -> Result<(NormalizedRequest, Inline), ApiError> {
     let unreadable = |e: crate::media::MediaProblem| ApiError::LocalFile { detail: e.to_string() };
     let mut uris = Vec::new();
-    for media in [&locals.image, &locals.audio].into_iter().flatten() {
+    if let Some(media) = &locals.image {
         uris.push(local::data_uri(&media.blob).await.map_err(unreadable)?);
+    }
+    if let Some(media) = &locals.audio {
+        // A trimmed clip is cut from the decoded whole and sent as WAV.
+        let blob = match (&media.audio, locals.trim) {
+            (Some(audio), Some(trim)) if trim.cuts(media.measure) => local::trimmed_wav(audio, trim).await.map_err(unreadable)?,
+            _ => media.blob.clone(),
+        };
+        uris.push(local::data_uri(&blob).await.map_err(unreadable)?);
     }
     let mut request = request.clone();
     let mut inline = Inline::default();
