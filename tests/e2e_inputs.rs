@@ -318,3 +318,17 @@ async fn trim_silence_keeps_the_speech_and_drops_the_silence() {
     browser.stop().await;
     stand_in.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_code_panel_says_a_trimmed_clip_lives_in_the_page() {
+    let (stand_in, browser) = start().await;
+    pick(&browser, "input_audio", "voice.wav").await;
+    browser.find("trim").await;
+    set_handle(&browser, "start", "2.0").await;
+    set_handle(&browser, "end", "4.0").await;
+    browser.js("document.querySelector('[data-testid=code-panel]').open = true; return true;").await;
+    let code = browser.wait_for_text("code", "2.0–4.0 s").await;
+    assert!(code.contains("voice.wav") && code.contains("cut in the studio page"), "{code}");
+    browser.stop().await;
+    stand_in.stop().await;
+}

@@ -64,7 +64,7 @@ fn quoted(text: &str) -> String {
 fn shown_input(input: &InputSource) -> String {
     let uri = match input {
         InputSource::Address(uri) => uri,
-        InputSource::LocalFile { name } => return format!("<your local file {name}: its upload-asset URL, or a data: URI>"),
+        InputSource::LocalFile { name } => return format!("<your local file {name}: its upload-asset URL, or a data: URI of it>"),
     };
     if uri.len() <= MAX_SHOWN_INPUT {
         return uri.to_string();

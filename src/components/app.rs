@@ -13,7 +13,7 @@ use super::studio::{next_uid, Checked, FaceCheck, LocalState, RunState, Studio};
 use crate::api::endpoint::{sample_inputs, EndpointSettings};
 use crate::browser::history::History;
 use crate::api::request::RequestDraft;
-use crate::studio::form_check::checked_request;
+use crate::studio::form_check::{checked_request, LocalCheck};
 use crate::browser::saved_form::{SavedForm, SavedKeys, Store};
 
 /// How a studio starts; the page and `mount()` each fill it in.
@@ -69,9 +69,16 @@ pub fn App(#[prop(optional)] options: StudioOptions) -> impl IntoView {
 
     let origin = options.page_origin.clone();
     let resolved = Memo::new(move |_| endpoint.with(|e| e.resolve(&origin)));
+    let trim = RwSignal::new(store.load_trim());
     let checked: Checked = Memo::new(move |_| {
         let check = |local: RwSignal<Option<LocalState>, LocalStorage>| local.with(|l| l.as_ref().map(LocalState::check));
-        let (image, audio) = (check(local_image), check(local_audio));
+        let (image, mut audio) = (check(local_image), check(local_audio));
+        // A trimmed clip exists only in this page: its name says so (the code panel shows it).
+        if let (Some(LocalCheck::Ready(name)), Some(trim)) = (audio.as_mut(), trim.get()) {
+            if local_audio.with(|l| matches!(l, Some(LocalState::Ready(m)) if trim.cuts(m.measure))) {
+                name.push_str(&format!(" (only {} of it, cut in the studio page: export that stretch to send it from here)", trim.range_text()));
+            }
+        }
         draft.with(|d| checked_request(d, image.as_ref(), audio.as_ref(), endpoint.with(|e| e.kind)))
     });
 
@@ -98,7 +105,7 @@ pub fn App(#[prop(optional)] options: StudioOptions) -> impl IntoView {
         abort: StoredValue::new_local(None),
         face: RwSignal::new(FaceCheck::Idle),
         voice_secs: RwSignal::new(None),
-        trim: RwSignal::new(store.load_trim()),
+        trim,
         past_runs: RwSignal::new(Vec::new()),
         face_worker_url: StoredValue::new(if options.face_worker_url.is_empty() { PAGE_FACE_WORKER.into() } else { options.face_worker_url.clone() }),
     };

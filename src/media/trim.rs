@@ -44,6 +44,15 @@ impl Trim {
         self.start > 0.005 || self.end < duration - 0.005
     }
 
+    /// "2.0–4.0 s".
+    pub fn range_text(&self) -> String {
+        let tenths = |s: f64| {
+            let t = (s * 10.0).round().max(0.0) as u64;
+            format!("{}.{}", t / 10, t % 10)
+        };
+        format!("{}–{} s", tenths(self.start), tenths(self.end))
+    }
+
     /// "2.0 s kept · 50 frames", without float formatting.
     pub fn text(&self) -> String {
         let tenths = (self.kept_secs() * 10.0).round() as u64;
@@ -97,6 +106,7 @@ mod tests {
         let trim = Trim { start: 2.0, end: 4.0 };
         assert_eq!(trim.frames(), 50);
         assert_eq!(trim.text(), "2.0 s kept · 50 frames");
+        assert_eq!(trim.range_text(), "2.0–4.0 s");
         assert!(trim.cuts(8.4));
         assert!(!Trim { start: 0.0, end: 8.4 }.cuts(8.4));
     }
