@@ -332,3 +332,22 @@ async fn the_code_panel_says_a_trimmed_clip_lives_in_the_page() {
     browser.stop().await;
     stand_in.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_voice_given_by_address_is_trimmed_the_same_way() {
+    let (stand_in, browser) = start().await;
+    // The form starts with the sample voice's address; the page reads it in to trim it.
+    browser.click("voice-trim").await;
+    browser.find("trim").await;
+    set_handle(&browser, "start", "1.0").await;
+    set_handle(&browser, "end", "3.5").await;
+    browser.wait_for_text("trim-kept", "2.5 s kept").await;
+    browser.click("generate").await;
+    browser.wait_for_video().await;
+    let uploaded = stand_in.uploaded();
+    assert_eq!(uploaded.len(), 1, "the trimmed clip went through upload-asset (the portrait stays an address)");
+    let seconds = duration_of(&uploaded[0]);
+    assert!((seconds - 2.5).abs() <= 0.04, "the stand-in measured {seconds} s (2.5 ± one frame)");
+    browser.stop().await;
+    stand_in.stop().await;
+}

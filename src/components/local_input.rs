@@ -88,8 +88,25 @@ fn check_blob(studio: Studio, field: Field, file: Blob, name: String) {
 /// (its bytes decoded by the browser): the same checks, the same messages,
 /// kept the same way. Its text leaves the URL box.
 pub fn take_data_uri(studio: Studio, field: Field, uri: String) {
+    take_address(studio, field, uri, "data: URI".into(), "the browser could not read this data: URI");
+}
+
+/// A voice given as an address, fetched into the page to be trimmed (then it
+/// is sent like a chosen file). Needs the server to allow it (CORS).
+pub fn take_for_trimming(studio: Studio, uri: String) {
+    let name = uri.rsplit('/').next().filter(|n| !n.is_empty()).unwrap_or("voice").chars().take(80).collect();
+    take_address(
+        studio,
+        Field::InputAudio,
+        uri,
+        name,
+        "the clip's server does not let other pages read it (CORS): download it and choose the file to trim it",
+    );
+}
+
+fn take_address(studio: Studio, field: Field, uri: String, name: String, unreadable: &'static str) {
     let choice = new_choice(studio, field);
-    slot(studio, field).set(Some(LocalState::Checking("the data: URI".into())));
+    slot(studio, field).set(Some(LocalState::Checking(name.clone())));
     spawn_local(async move {
         let blob = async {
             let window = web_sys::window()?;
@@ -101,8 +118,8 @@ pub fn take_data_uri(studio: Studio, field: Field, uri: String) {
             return;
         }
         match blob {
-            Some(blob) => take_blob(studio, field, blob, "data: URI".into()),
-            None => slot(studio, field).set(Some(LocalState::Refused("data: URI".into(), MediaProblem::Browser("the browser could not read this data: URI".into())))),
+            Some(blob) => take_blob(studio, field, blob, name),
+            None => slot(studio, field).set(Some(LocalState::Refused(name, MediaProblem::Browser(unreadable.into())))),
         }
     });
 }

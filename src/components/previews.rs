@@ -174,11 +174,13 @@ pub fn Previews() -> impl IntoView {
             </ul>
             {move || voice.get().map(|src| view! {
                 <figure class="ths-voice" data-testid="voice-preview">
-                    <audio controls preload="metadata" src=src
+                    <audio controls preload="metadata" src=src.clone()
                         on:loadedmetadata=move |ev| voice_length.set(event_target::<web_sys::HtmlMediaElement>(&ev).duration().into())></audio>
                     <figcaption data-testid="voice-length">
                         {move || voice_length.get().filter(|d| d.is_finite()).map(seconds_text)}
                     </figcaption>
+                    <button type="button" data-testid="voice-trim"
+                        on:click=move |_| super::local_input::take_for_trimming(studio, src.clone())>"Trim this clip"</button>
                 </figure>
             })}
             <p class="ths-hint" hidden=move || source.with(Option::is_some) || voice.with(Option::is_some)>
