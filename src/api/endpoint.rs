@@ -3,6 +3,9 @@
 //! Three routes: the real Segmind API with the key the person typed, a proxy
 //! that adds the key on its server, or the local stand-in. Each keeps its own
 //! key field so a key is only ever sent to the endpoint it was typed for.
+//!
+//! (Longer than most files here: the three endpoints, their keys and the
+//! origins a key may go to are one concern, and their tests sit beside them.)
 
 use serde::Serialize;
 use thiserror::Error;

@@ -6,6 +6,7 @@
 pub mod answer;
 pub mod endpoint;
 pub mod error;
+pub mod error_kind;
 pub mod estimate;
 pub mod money;
 pub mod request;

@@ -21,6 +21,27 @@ fn share(part: f64, whole: f64) -> String {
     format!("width: calc({per_mille}% / 10)")
 }
 
+/// One handle: a range over the clip's length, in tenths of a second.
+fn handle(
+    label: &'static str,
+    testid: &'static str,
+    max: String,
+    at: impl Fn() -> f64 + Send + Sync + Copy + 'static,
+    moved: impl Fn(f64) + Send + Sync + Copy + 'static,
+) -> impl IntoView {
+    view! {
+        <label>{label}
+            <input type="range" min="0" max=max step="0.1" data-testid=testid
+                prop:value=move || tenths(at())
+                on:input=move |ev| {
+                    if let Ok(seconds) = event_target_value(&ev).trim().parse::<f64>() {
+                        moved(seconds);
+                    }
+                } />
+        </label>
+    }
+}
+
 pub fn trim_editor(studio: Studio, media: &LocalMedia) -> impl IntoView {
     let duration = media.measure;
     let peaks = media.peaks.clone();
@@ -62,24 +83,8 @@ pub fn trim_editor(studio: Studio, media: &LocalMedia) -> impl IntoView {
                 <div class="ths-cut ths-cut-end" style=move || share(duration - kept().end, duration)></div>
             </div>
             <div class="ths-trim-handles">
-                <label>"Start "
-                    <input type="range" min="0" max=max.clone() step="0.1" data-testid="trim-start"
-                        prop:value=move || tenths(kept().start)
-                        on:input=move |ev| {
-                            if let Ok(at) = event_target_value(&ev).trim().parse::<f64>() {
-                                set(&move |t: &mut Trim| t.start = at);
-                            }
-                        } />
-                </label>
-                <label>"End "
-                    <input type="range" min="0" max=max step="0.1" data-testid="trim-end"
-                        prop:value=move || tenths(kept().end)
-                        on:input=move |ev| {
-                            if let Ok(at) = event_target_value(&ev).trim().parse::<f64>() {
-                                set(&move |t: &mut Trim| t.end = at);
-                            }
-                        } />
-                </label>
+                {handle("Start ", "trim-start", max.clone(), move || kept().start, move |at| set(&move |t: &mut Trim| t.start = at))}
+                {handle("End ", "trim-end", max, move || kept().end, move |at| set(&move |t: &mut Trim| t.end = at))}
             </div>
             <p class="ths-actions">
                 <button type="button" data-testid="trim-silence" on:click=trim_silence>"Trim silence at the ends"</button>

@@ -13,6 +13,9 @@
 //! - [`observe`]: one access-log line per request (text or JSON; never keys,
 //!   queries or bodies) and Prometheus metrics at `/metrics`.
 //! - `idle`: connections with no traffic for the idle timeout are closed.
+//!
+//! (Longer than most files: the server's wiring, its configuration and its
+//! shutdown are kept together; the rules live in the modules below.)
 
 pub mod access;
 mod forward;

@@ -12,6 +12,9 @@
 //! - `GET /_stand-in/requests`: what the stand-in has seen ([`SeenRequest`]).
 //! - The header `x-stand-in-fail: <status>` (optionally `x-stand-in-fail-body:
 //!   json|text|html`) fails just that request; `x-stand-in-delay-ms` sets its wait.
+//!
+//! (Longer than most files: the contract's routes and the test hooks that
+//! drive them are one surface; failures and jobs have their own files.)
 
 mod failure;
 mod inputs;
