@@ -67,11 +67,21 @@ pub struct Config {
     pub samples_dir: Option<PathBuf>,
     /// The account balance reported at start; each run takes `contract::PRICE_PER_RUN_USD`.
     pub credits: f64,
+    /// Like the provider's free plan (5 a minute): submissions past this many
+    /// in the last 60 s get a 429 with `Retry-After`. Reads are not counted.
+    pub submissions_per_minute: Option<u32>,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { api_key: DEFAULT_KEY.into(), delay: Duration::from_millis(1500), static_dir: None, samples_dir: None, credits: 100.0 }
+        Config {
+            api_key: DEFAULT_KEY.into(),
+            delay: Duration::from_millis(1500),
+            static_dir: None,
+            samples_dir: None,
+            credits: 100.0,
+            submissions_per_minute: None,
+        }
     }
 }
 
@@ -118,6 +128,8 @@ struct AppState {
     csp_reports: Mutex<Vec<String>>,
     /// Paths of the page's files served (the page, its wasm, the face check's files).
     served: Mutex<Vec<String>>,
+    /// When the submissions of the last minute were admitted (for the per-minute limit).
+    admitted: Mutex<VecDeque<std::time::Instant>>,
 }
 
 impl AppState {
@@ -237,6 +249,7 @@ pub async fn start(config: Config, addr: SocketAddr) -> std::io::Result<Running>
         job_base: Mutex::default(),
         csp_reports: Mutex::default(),
         served: Mutex::default(),
+        admitted: Mutex::default(),
     });
     let app = router(state.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -383,6 +396,7 @@ fn check_key(state: &AppState, key: Option<&str>) -> Result<(), Response> {
 #[allow(clippy::result_large_err)]
 fn admit(state: &AppState, key: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Result<(ParsedRequest, Option<Failure>), Response> {
     check_key(state, key)?;
+    within_rate_limit(state)?;
     let queued = state.failures.lock().ok().and_then(|mut f| f.pop_front());
     let failure = queued.or_else(|| Failure::from_headers(headers));
     // A "failure" with status 200 spoils the answer instead (truncated, not a
@@ -394,6 +408,27 @@ fn admit(state: &AppState, key: Option<&str>, headers: &HeaderMap, body: &[u8]) 
     };
     let request = validate::parse(body).map_err(|message| json_error(StatusCode::BAD_REQUEST, message))?;
     Ok((request, spoil))
+}
+
+/// The per-minute submission limit, when set: a 429 with the seconds until a
+/// slot frees up, in the provider's words.
+fn within_rate_limit(state: &AppState) -> Result<(), Response> {
+    let Some(limit) = state.config.submissions_per_minute else { return Ok(()) };
+    let Ok(mut admitted) = state.admitted.lock() else { return Ok(()) };
+    let now = std::time::Instant::now();
+    while admitted.front().is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(60)) {
+        admitted.pop_front();
+    }
+    if admitted.len() >= limit as usize {
+        let frees_in = admitted.front().map_or(60, |t| 60u64.saturating_sub(now.duration_since(*t).as_secs()).max(1));
+        let mut refused = json_error(StatusCode::TOO_MANY_REQUESTS, format!("Rate limit exceeded: {limit} requests per minute on this plan"));
+        if let Ok(value) = HeaderValue::from_str(&frees_in.to_string()) {
+            refused.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        return Err(refused);
+    }
+    admitted.push_back(now);
+    Ok(())
 }
 
 /// The run itself: the wait, the inputs, the video.

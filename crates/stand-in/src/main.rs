@@ -31,6 +31,9 @@ struct Args {
     /// The account balance to report (get-user-credits, x-remaining-credits).
     #[arg(long, default_value_t = 100.0)]
     credits: f64,
+    /// Refuse submissions past this many a minute with a 429, like the provider's free plan (5).
+    #[arg(long)]
+    submissions_per_minute: Option<u32>,
 }
 
 #[tokio::main]
@@ -48,6 +51,7 @@ async fn main() -> std::io::Result<()> {
         static_dir: args.static_dir,
         samples_dir: args.samples_dir,
         credits: args.credits,
+        submissions_per_minute: args.submissions_per_minute,
     };
     let running = stand_in::start(config, SocketAddr::new(args.host, args.port)).await?;
     println!("{}", running.url());

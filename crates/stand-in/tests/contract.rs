@@ -187,3 +187,31 @@ async fn a_client_that_goes_away_is_recorded_as_dropped() {
     assert!(dropped, "the stand-in noticed the closed connection: {:?}", s.seen());
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_per_minute_submission_limit_refuses_with_429_and_retry_after_and_spares_reads() {
+    let config = Config { delay: Duration::from_millis(0), samples_dir: Some(samples()), submissions_per_minute: Some(2), ..Config::default() };
+    let s = stand_in::start(config, SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await.expect("starts");
+    let mut statuses = Vec::new();
+    let mut tickets = Vec::new();
+    for _ in 0..3 {
+        let answer = post(&s, "/v2/sadtalker", Some(DEFAULT_KEY), body(&s, serde_json::json!({})), &[]).await;
+        statuses.push(answer.status().as_u16());
+        if answer.status() == 429 {
+            let wait = answer.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+            assert!(wait.is_some_and(|w| (1..=60).contains(&w)), "Retry-After in seconds: {wait:?}");
+            let message = json_of(answer).await;
+            assert!(message["error"].as_str().is_some_and(|m| m.contains("2 requests per minute")), "{message}");
+        } else {
+            tickets.push(json_of(answer).await);
+        }
+    }
+    assert_eq!(statuses, [200, 200, 429], "the third submission in a minute is refused");
+    // A one-shot run counts the same.
+    assert_eq!(post(&s, "/v1/sadtalker", Some(DEFAULT_KEY), body(&s, serde_json::json!({})), &[]).await.status(), 429);
+    // Reading a job is not a submission.
+    let status_url = tickets[0]["status_url"].as_str().expect("status_url").to_string();
+    let read = reqwest::Client::new().get(&status_url).header("x-api-key", DEFAULT_KEY).send().await.expect("status");
+    assert_eq!(read.status(), 200);
+    s.stop().await;
+}
