@@ -4,6 +4,7 @@
 //! money rules, prices and times, run settings, and the request as code.
 
 pub mod answer;
+pub mod compare;
 pub mod endpoint;
 pub mod error;
 pub mod error_kind;
