@@ -28,6 +28,7 @@ fn mount_studio() -> (HtmlElement, Box<dyn std::any::Any>) {
         page_origin: stand_in_url().to_string(),
         endpoint: Some(EndpointSettings { kind: EndpointKind::StandIn, stand_in_url: stand_in_url().into(), ..EndpointSettings::default() }),
         draft: Some(RequestDraft { input_image, input_audio, ..RequestDraft::default() }),
+        ..StudioOptions::default()
     };
     let handle = leptos::mount::mount_to(host.clone(), move || {
         use leptos::prelude::*;

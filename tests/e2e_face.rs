@@ -192,6 +192,7 @@ async fn a_picture_the_page_may_not_read_is_still_shown_and_said_unchecked() {
     assert_eq!(shown, json!(512), "the picture itself is still shown");
     assert_eq!(count(&browser, "face-warning").await, 0, "no face warning for a picture that was not checked");
     let _ = server.kill();
+    let _ = server.wait();
     browser.stop().await;
     stand_in.stop().await;
 }
