@@ -112,6 +112,13 @@ async fn two_mounted_studios_work_apart_in_a_hostile_page() {
         )
         .await;
     assert!(stand_in.served().iter().any(|p| p == "/pkg/face/worker.js"), "{:?}", stand_in.served());
+    // And the estimate that follows the voice clip's length.
+    browser
+        .wait_until(
+            "the embedded estimate",
+            &in_studio("#one", "const e = root.querySelector('[data-testid=estimate]'); return !!e && e.textContent.includes('frames');"),
+        )
+        .await;
 
     let values = browser
         .js("return ['#one', '#two'].map(h => document.querySelector(h).shadowRoot.querySelector('[data-testid=pose_style]').value);")
