@@ -186,6 +186,7 @@ async fn a_picture_the_page_may_not_read_is_still_shown_and_said_unchecked() {
     browser.type_into("input_image", &address).await;
     let status = browser.wait_for_text("face-status", "not checked").await;
     assert!(status.contains("CORS"), "{status}");
+    browser.wait_for_text("face-status", "512×512 px").await;
     let shown = browser
         .js("const i = document.querySelector('[data-testid=portrait-image]'); return !!i && i.complete && i.naturalWidth;")
         .await;

@@ -116,11 +116,16 @@ fn overlay_svg(report: &FaceReport, preprocess: Preprocess) -> String {
     )
 }
 
-fn status_text(check: &FaceCheck, image_size: ImageSize, preprocess: Preprocess) -> (String, Vec<String>) {
+/// The face check's state in words; `shown` is the picture's size as the
+/// browser displays it (known even when its pixels may not be read).
+fn status_text(check: &FaceCheck, shown: Option<(u32, u32)>, image_size: ImageSize, preprocess: Preprocess) -> (String, Vec<String>) {
     match check {
         FaceCheck::Idle => (String::new(), Vec::new()),
         FaceCheck::Checking => ("Looking for the face…".into(), Vec::new()),
-        FaceCheck::Failed(error) => (error.to_string(), Vec::new()),
+        FaceCheck::Failed(error) => {
+            let size = shown.map(|(w, h)| format!("{w}×{h} px · ")).unwrap_or_default();
+            (format!("{size}{error}"), Vec::new())
+        }
         FaceCheck::Done(report) => {
             let warnings: Vec<String> = face::warnings(report, image_size, preprocess).iter().map(ToString::to_string).collect();
             let size = format!("{}×{} px", report.width, report.height);
@@ -141,9 +146,10 @@ pub fn Previews() -> impl IntoView {
     let source = settled(Memo::new(move |_| portrait_source(studio)), move || studio.local_image.with_untracked(Option::is_some));
     watch_portrait(studio, source);
     let settings = move || studio.draft.with(|d| d.framing_settings());
+    let shown_size = RwSignal::new(None::<(u32, u32)>);
     let status = move || {
         let (image_size, preprocess) = settings();
-        studio.face.with(|check| status_text(check, image_size, preprocess))
+        studio.face.with(|check| status_text(check, shown_size.get(), image_size, preprocess))
     };
     let squashed = move || settings().1 == Preprocess::Resize;
     let voice = settled(Memo::new(move |_| voice_address(studio)), || false);
@@ -160,7 +166,11 @@ pub fn Previews() -> impl IntoView {
             {move || source.get().map(|src| view! {
                 <figure class="ths-portrait" data-testid="portrait-preview">
                     <div class="ths-picture" class:ths-squashed=squashed>
-                        <img src=src alt="The portrait, as it will be sent" data-testid="portrait-image" />
+                        <img src=src alt="The portrait, as it will be sent" data-testid="portrait-image"
+                            on:load=move |ev| {
+                                let img = event_target::<web_sys::HtmlImageElement>(&ev);
+                                shown_size.set(Some((img.natural_width(), img.natural_height())));
+                            } />
                         <div class="ths-overlay-box" inner_html=move || studio.face.with(|c| match c {
                             FaceCheck::Done(report) => overlay_svg(report, settings().1),
                             _ => String::new(),
