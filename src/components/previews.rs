@@ -48,7 +48,14 @@ fn settled(source: Memo<Option<String>>, at_once: impl Fn() -> bool + 'static) -
         if next.is_none() || at_once() {
             set_shown.set(next);
         } else {
-            set_timeout(move || if latest.try_get_value() == Some(this) { set_shown.set(next) }, TYPING_PAUSE);
+            set_timeout(
+                move || {
+                    if latest.try_get_value() == Some(this) {
+                        let _ = set_shown.try_set(next);
+                    }
+                },
+                TYPING_PAUSE,
+            );
         }
     });
     shown
