@@ -28,6 +28,12 @@ pub fn size_text(bytes: f64) -> String {
     }
 }
 
+/// Seconds to one decimal ("2.0"), without float formatting (it costs the page KBs).
+pub fn tenths_text(seconds: f64) -> String {
+    let tenths = (seconds * 10.0).round().clamp(0.0, 1e9) as u64;
+    format!("{}.{}", tenths / 10, tenths % 10)
+}
+
 /// `m:ss`, for the elapsed-time display.
 pub fn clock(seconds: u32) -> String {
     format!("{}:{:02}", seconds / 60, seconds % 60)
@@ -67,6 +73,14 @@ mod tests {
         assert_eq!(size_text(1.0), "1 KB");
         assert_eq!(credits_text(99.81600000001), "99.816");
         assert_eq!(credits_text(0.018), "0.018");
+    }
+
+    #[test]
+    fn tenths_of_a_second() {
+        assert_eq!(tenths_text(2.0), "2.0");
+        assert_eq!(tenths_text(8.358), "8.4");
+        assert_eq!(tenths_text(-1.0), "0.0");
+        assert_eq!(tenths_text(f64::NAN), "0.0");
     }
 
     #[test]

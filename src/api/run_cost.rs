@@ -138,19 +138,23 @@ pub fn dollars(usd: f64) -> String {
     format!("${}.{:02}", cents / 100, cents % 100)
 }
 
+/// A range of seconds as `m:ss–m:ss`.
+fn clock_range((low, high): (f64, f64)) -> String {
+    let whole = |s: f64| s.round().clamp(0.0, 1e7) as u32;
+    format!("{}–{}", clock(whole(low)), clock(whole(high)))
+}
+
 impl CostEstimate {
     /// "about 1:15–2:51 and $0.12–$0.26 (rough: no runs of yours like this yet)".
     pub fn text(&self) -> String {
-        let whole = |s: f64| s.round().clamp(0.0, 1e7) as u32;
         let basis = match self.basis {
             Basis::Published => "rough: from the provider's typical figure, no runs of yours like this yet".to_string(),
             Basis::PastRuns(1) => "from 1 of your runs like this".to_string(),
             Basis::PastRuns(n) => format!("from {n} of your runs like this"),
         };
         format!(
-            "This run: about {}–{} and {}–{} for {} frames ({basis}).",
-            clock(whole(self.secs.0)),
-            clock(whole(self.secs.1)),
+            "This run: about {} and {}–{} for {} frames ({basis}).",
+            clock_range(self.secs),
             dollars(self.usd.0),
             dollars(self.usd.1),
             self.frames
@@ -159,12 +163,11 @@ impl CostEstimate {
 
     /// The time alone: "about 0:01–0:02 (from 2 of your runs like this)".
     pub fn time_text(&self) -> String {
-        let whole = |s: f64| s.round().clamp(0.0, 1e7) as u32;
         let basis = match self.basis {
             Basis::Published => "rough".to_string(),
             Basis::PastRuns(n) => format!("from {n} of your runs like this"),
         };
-        format!("about {}–{} ({basis})", clock(whole(self.secs.0)), clock(whole(self.secs.1)))
+        format!("about {} ({basis})", clock_range(self.secs))
     }
 
     /// Whether `balance` surely covers this run (its high end).

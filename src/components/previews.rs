@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::studio::{use_studio, FaceCheck, LocalState, Studio};
+use crate::api::estimate::tenths_text;
 use crate::api::request::{Field, ImageSize, Preprocess};
 use crate::browser::face_worker::{find_faces, FacePicture};
 use crate::media::face::{self, FaceReport, Rect};
@@ -92,12 +93,6 @@ fn watch_portrait(studio: Studio, shown: ReadSignal<Option<String>>) {
 /// A rectangle in whole pixels (no float formatting in the page: it costs KBs).
 fn whole_pixels(r: Rect) -> [i32; 4] {
     [r.x, r.y, r.width, r.height].map(|n| n.round() as i32)
-}
-
-/// Seconds to one decimal, as text, without float formatting.
-fn seconds_text(seconds: f64) -> String {
-    let tenths = (seconds * 10.0).round().clamp(0.0, 1e9) as u64;
-    format!("{}.{} s", tenths / 10, tenths % 10)
 }
 
 /// The faces and the chosen mode's framing, over the picture, as SVG markup
@@ -194,7 +189,7 @@ pub fn Previews() -> impl IntoView {
                     <audio controls preload="metadata" src=src.clone()
                         on:loadedmetadata=move |ev| voice_length.set(event_target::<web_sys::HtmlMediaElement>(&ev).duration().into())></audio>
                     <figcaption data-testid="voice-length">
-                        {move || voice_length.get().filter(|d| d.is_finite()).map(seconds_text)}
+                        {move || voice_length.get().filter(|d| d.is_finite()).map(|d| format!("{} s", tenths_text(d)))}
                     </figcaption>
                     <button type="button" data-testid="voice-trim"
                         on:click=move |_| super::local_input::take_for_trimming(studio, src.clone())>"Trim this clip"</button>

@@ -6,14 +6,9 @@
 use leptos::prelude::*;
 
 use super::studio::Studio;
+use crate::api::estimate::tenths_text;
 use crate::media::local::LocalMedia;
 use crate::media::trim::{self, Trim};
-
-/// Seconds to one decimal as text ("2.0"), without float formatting.
-fn tenths(seconds: f64) -> String {
-    let t = (seconds * 10.0).round().max(0.0) as u64;
-    format!("{}.{}", t / 10, t % 10)
-}
 
 /// A share of the clip as a CSS width, in whole tenths of a percent.
 fn share(part: f64, whole: f64) -> String {
@@ -32,7 +27,7 @@ fn handle(
     view! {
         <label>{label}
             <input type="range" min="0" max=max step="0.1" data-testid=testid
-                prop:value=move || tenths(at())
+                prop:value=move || tenths_text(at())
                 on:input=move |ev| {
                     if let Ok(seconds) = event_target_value(&ev).trim().parse::<f64>() {
                         moved(seconds);
@@ -66,7 +61,7 @@ pub fn trim_editor(studio: Studio, media: &LocalMedia) -> impl IntoView {
     let play_kept = move |_| {
         let k = kept();
         // A media fragment starts at the start handle and stops at the end one.
-        if let Ok(audio) = web_sys::HtmlAudioElement::new_with_src(&format!("{src}#t={},{}", tenths(k.start), tenths(k.end))) {
+        if let Ok(audio) = web_sys::HtmlAudioElement::new_with_src(&format!("{src}#t={},{}", tenths_text(k.start), tenths_text(k.end))) {
             let _ = audio.play();
             if let Some(Some(before)) = playing.try_get_value() {
                 let _ = before.pause();
@@ -74,7 +69,7 @@ pub fn trim_editor(studio: Studio, media: &LocalMedia) -> impl IntoView {
             playing.set_value(Some(audio));
         }
     };
-    let max = tenths(duration);
+    let max = tenths_text(duration);
     view! {
         <div class="ths-trim" data-testid="trim" role="group" aria-label="Trim the voice">
             <div class="ths-wave-box">
@@ -92,7 +87,7 @@ pub fn trim_editor(studio: Studio, media: &LocalMedia) -> impl IntoView {
                 <button type="button" data-testid="trim-reset" on:click=move |_| studio.trim.set(None)>"Keep it all"</button>
             </p>
             <p class="ths-hint" data-testid="trim-kept">
-                {move || format!("{} of {} s", kept().text(), tenths(duration))}
+                {move || format!("{} of {} s", kept().text(), tenths_text(duration))}
             </p>
         </div>
     }

@@ -2,6 +2,7 @@
 //! frame count, silence found at the ends, and the waveform drawn from a
 //! clip's peaks. The page keeps the full clip; what is sent is the kept part.
 
+use crate::api::estimate::tenths_text;
 use crate::api::run_cost::FRAMES_PER_SECOND;
 
 /// The shortest stretch the page sends (the model's own lower limit is near this).
@@ -46,17 +47,12 @@ impl Trim {
 
     /// "2.0–4.0 s".
     pub fn range_text(&self) -> String {
-        let tenths = |s: f64| {
-            let t = (s * 10.0).round().max(0.0) as u64;
-            format!("{}.{}", t / 10, t % 10)
-        };
-        format!("{}–{} s", tenths(self.start), tenths(self.end))
+        format!("{}–{} s", tenths_text(self.start), tenths_text(self.end))
     }
 
     /// "2.0 s kept · 50 frames", without float formatting.
     pub fn text(&self) -> String {
-        let tenths = (self.kept_secs() * 10.0).round() as u64;
-        format!("{}.{} s kept · {} frames", tenths / 10, tenths % 10, self.frames())
+        format!("{} s kept · {} frames", tenths_text(self.kept_secs()), self.frames())
     }
 }
 
