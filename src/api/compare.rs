@@ -13,7 +13,7 @@ pub const MAX_VARIANTS: usize = 6;
 pub const DEFAULT_DRAFT_SECS: f64 = 3.0;
 
 /// The settings a variant may change.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct Variant {
     pub pose_style: u8,
     pub expression_scale: f64,
@@ -47,16 +47,23 @@ impl Variant {
 
     /// "pose 7 · scale 1.4 · full · 256 px · enhancer on".
     pub fn label(&self) -> String {
-        let scale = (self.expression_scale * 10.0).round().max(0.0) as u32;
         format!(
-            "pose {} · scale {}.{} · {} · {} px · enhancer {}",
+            "pose {} · scale {} · {} · {} px · enhancer {}",
             self.pose_style,
-            scale / 10,
-            scale % 10,
+            scale_text(self.expression_scale),
             self.preprocess.as_str(),
             self.image_size.pixels(),
             if self.enhancer { "on" } else { "off" }
         )
+    }
+}
+
+/// An expression scale to two decimals, "1.4" or "1.25" (no float formatting).
+pub fn scale_text(scale: f64) -> String {
+    let hundredths = (scale * 100.0).round().max(0.0) as u32;
+    match hundredths % 10 {
+        0 => format!("{}.{}", hundredths / 100, hundredths % 100 / 10),
+        _ => format!("{}.{:02}", hundredths / 100, hundredths % 100),
     }
 }
 
@@ -215,6 +222,7 @@ mod tests {
         assert_eq!((changed.pose_style, changed.enhancer, changed.base64), (13, false, true));
         assert_eq!(changed.input_image, request.input_image);
         assert_eq!(Variant { pose_style: 13, ..base() }.label(), "pose 13 · scale 1.4 · full · 256 px · enhancer on");
+        assert_eq!((scale_text(2.0), scale_text(1.25), scale_text(3.0)), ("2.0".into(), "1.25".into(), "3.0".into()));
     }
 
     #[test]

@@ -50,6 +50,11 @@ pub enum EndpointKind {
 impl EndpointKind {
     pub const ALL: [EndpointKind; 3] = [EndpointKind::StandIn, EndpointKind::Segmind, EndpointKind::Proxy];
 
+    /// Runs here cost nothing (the local stand-in).
+    pub fn is_free(self) -> bool {
+        self == EndpointKind::StandIn
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             EndpointKind::StandIn => "stand_in",

@@ -39,6 +39,8 @@ pub struct HistoryItem {
     pub blob: Blob,
     /// What the run's cost rested on, for later estimates (absent in older entries).
     pub cost: Option<RunFacts>,
+    /// A comparison's draft, of this many seconds of the voice.
+    pub draft_secs: Option<f64>,
 }
 
 /// What a finished run tells about the cost of the next ones.
@@ -156,6 +158,7 @@ impl History {
             ("photo_pixels", item.cost.and_then(|c| c.photo_pixels).map_or(JsValue::UNDEFINED, JsValue::from)),
             ("took_secs", item.cost.map_or(JsValue::UNDEFINED, |c| c.took_secs.into())),
             ("charged_usd", item.cost.and_then(|c| c.charged_usd).map_or(JsValue::UNDEFINED, JsValue::from)),
+            ("draft_secs", item.draft_secs.map_or(JsValue::UNDEFINED, JsValue::from)),
         ] {
             Reflect::set(&record, &JsValue::from_str(key), &value).map_err(|e| failed(&e))?;
         }
@@ -192,6 +195,7 @@ impl History {
                         took_secs,
                         charged_usd: number(&r, "charged_usd"),
                     }),
+                    draft_secs: number(&r, "draft_secs"),
                 })
             })
             .collect();

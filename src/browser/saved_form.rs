@@ -1,6 +1,7 @@
 //! What survives a reload, in `localStorage`: the form (request draft,
 //! endpoint, run settings), the keys only when the person ticked "remember",
-//! and a running job's ticket so the page can pick the job up again.
+//! a running job's ticket so the page can pick the job up again, and a
+//! comparison of drafts with each draft's ticket.
 //!
 //! Each studio keeps its entries under its own prefix, so two studios on one
 //! page don't overwrite each other; an embedded studio without a prefix
@@ -14,6 +15,7 @@ use crate::api::endpoint::{EndpointSettings, JobEndpoint};
 use crate::browser::json_doc::JsonDoc;
 use crate::api::request::RequestDraft;
 use crate::api::run_settings::RunSettings;
+use crate::studio::comparison::Comparison;
 
 /// The page's own prefix.
 pub const PAGE_PREFIX: &str = "talking-head-studio";
@@ -81,7 +83,10 @@ pub struct PendingJob {
 
 impl PendingJob {
     pub fn from_json(text: &str) -> Option<PendingJob> {
-        let doc = JsonDoc::parse(text).filter(JsonDoc::is_object)?;
+        PendingJob::from_doc(&JsonDoc::parse(text).filter(JsonDoc::is_object)?)
+    }
+
+    pub fn from_doc(doc: &JsonDoc) -> Option<PendingJob> {
         let text_of = |key: &str| doc.get(key).and_then(|v| v.as_str()).unwrap_or_default();
         Some(PendingJob {
             ticket: JobTicket::from_doc(&doc.get("ticket")?)?,
@@ -173,6 +178,25 @@ impl Store {
         // Milliseconds as whole numbers: no float formatting in the page.
         let text = trim.map(|t| format!("{}e-3 {}e-3", (t.start * 1000.0).round() as i64, (t.end * 1000.0).round() as i64));
         let _ = self.set("trim", text.as_deref());
+    }
+
+    /// The comparison of drafts going on (or ended but not yet cleared).
+    pub fn load_comparison(&self) -> Option<Comparison> {
+        Comparison::from_json(&self.get("comparison")?)
+    }
+
+    /// Keeps (or forgets) the comparison; `true` only when it is really stored.
+    pub fn save_comparison(&self, comparison: Option<&Comparison>) -> bool {
+        let text = comparison.map(Comparison::to_json);
+        self.set("comparison", text.as_deref())
+    }
+
+    /// Changes the stored comparison `id` (if it is still the one kept):
+    /// each draft's step is written as it happens, so a reload finds it.
+    pub fn update_comparison(&self, id: f64, change: impl FnOnce(&mut Comparison)) -> Option<Comparison> {
+        let mut comparison = self.load_comparison().filter(|c| c.id == id)?;
+        change(&mut comparison);
+        self.save_comparison(Some(&comparison)).then_some(comparison)
     }
 
     pub fn load_job(&self) -> Option<PendingJob> {

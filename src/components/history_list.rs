@@ -8,6 +8,7 @@ use super::studio::{use_studio, RunState};
 use crate::browser::history::HistoryError;
 use crate::browser::json_doc::JsonDoc;
 use crate::browser::object_url::ObjectUrl;
+use crate::api::estimate;
 use crate::api::request::RequestDraft;
 use crate::studio::run_rules;
 use crate::studio::session::Finished;
@@ -20,6 +21,7 @@ struct Row {
     file_name: String,
     draft_json: String,
     from_stand_in: bool,
+    draft_secs: Option<f64>,
     url: ObjectUrl,
 }
 
@@ -48,6 +50,7 @@ pub fn HistoryList() -> impl IntoView {
                             file_name: item.file_name,
                             draft_json: item.draft_json,
                             from_stand_in: item.from_stand_in,
+                            draft_secs: item.draft_secs,
                             url: ObjectUrl::new(&item.blob)?,
                         })
                     })
@@ -65,12 +68,14 @@ pub fn HistoryList() -> impl IntoView {
             <li class="ths-history-item" data-testid="history-item">
                 <video class="ths-poster" src=src.clone() preload="metadata" muted></video>
                 <div>
-                    <p class="ths-history-when">{row.when.clone()}</p>
+                    <p class="ths-history-when">{row.when.clone()}
+                        {row.draft_secs.map(|secs| view! { " " <span class="ths-badge" data-testid="history-draft">"Draft · " {estimate::tenths_text(secs)} " s"</span> })}
+                    </p>
                     <p class="ths-hint" data-testid="history-summary">{row.summary.clone()}</p>
                     <button type="button" data-testid="history-play" on:click=move |_| studio.run.set(RunState::Succeeded(Finished {
                         url: play.url.clone(), summary: play.summary.clone(), file_name: play.file_name.clone(),
                         remaining_credits: None, from_stand_in: play.from_stand_in, not_kept: None,
-                        ticket_kept: false,
+                        ticket_kept: false, history_id: Some(id),
                     }))>"Play"</button>
                     <a href=src download=row.file_name.clone() data-testid="history-download">"Download"</a>
                     <button type="button" data-testid="history-reuse" on:click=move |_| {

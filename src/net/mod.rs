@@ -121,7 +121,7 @@ impl Run<'_> {
     }
 
     /// Sleeps, ending early (as a cancel or timeout) when the signal fires.
-    async fn sleep_ms(&self, ms: i32) -> Result<(), ApiError> {
+    pub(crate) async fn sleep_ms(&self, ms: i32) -> Result<(), ApiError> {
         let signal = self.signal.cloned();
         let promise = js_sys::Promise::new(&mut |resolve, reject| {
             if let Some(window) = web_sys::window() {

@@ -122,7 +122,7 @@ pub fn past_run(draft_json: &str, facts: Option<RunFacts>) -> Option<PastRun> {
 
 /// Whether the endpoint charges nothing (the local stand-in), for the charge wording.
 pub fn is_free(endpoint: &Result<Endpoint, EndpointError>) -> bool {
-    endpoint.as_ref().is_ok_and(|e| e.kind == EndpointKind::StandIn)
+    endpoint.as_ref().is_ok_and(|e| e.kind.is_free())
 }
 
 #[cfg(test)]

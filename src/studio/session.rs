@@ -83,6 +83,8 @@ pub struct Finished {
     /// The job's ticket is still stored (the video could not be kept), so a
     /// reload fetches the video again.
     pub ticket_kept: bool,
+    /// Its key in the history, when it was kept there.
+    pub history_id: Option<f64>,
 }
 
 /// Today's date, YYYY-MM-DD, for file names.
@@ -98,6 +100,8 @@ struct Labels<'a> {
     /// The clip's length and the photo's size, when known, with when the run was sent.
     sized: Option<RunSize>,
     started_at_ms: f64,
+    /// A draft of a comparison, of this many seconds.
+    draft_secs: Option<f64>,
 }
 
 /// What the run's size was, for the history's cost facts.
@@ -109,10 +113,12 @@ pub struct RunSize {
 
 /// Keeps the video in the history (awaiting the write), then makes it showable.
 async fn keep(video: Video, labels: &Labels<'_>, history: Option<&History>) -> Result<Finished, ApiError> {
+    let id = js_sys::Date::now();
     let not_kept = match history {
         Some(history) => {
             let item = HistoryItem {
-                id: js_sys::Date::now(),
+                id,
+                draft_secs: labels.draft_secs,
                 summary: labels.summary.to_string(),
                 file_name: labels.file_name.to_string(),
                 draft_json: serde_json::to_string(labels.draft).unwrap_or_default(),
@@ -136,6 +142,7 @@ async fn keep(video: Video, labels: &Labels<'_>, history: Option<&History>) -> R
         file_name: labels.file_name.to_string(),
         remaining_credits: video.remaining_credits,
         from_stand_in: video.from_stand_in,
+        history_id: (history.is_some() && not_kept.is_none()).then_some(id),
         not_kept,
         ticket_kept: false,
     })
@@ -156,39 +163,45 @@ pub struct Plan<'a> {
 
 /// Sends the request and keeps the result.
 pub async fn generate(plan: &Plan<'_>, store: &Store, history: Option<&History>, run: &Run<'_>) -> Result<Finished, ApiError> {
-    let Plan { endpoint, request, draft, mode, locals, route, size } = *plan;
     let started_at_ms = js_sys::Date::now();
-    let (sent, inline) = place_local_inputs(endpoint, request, locals, route, run).await?;
-    let summary = request.summary();
-    let file_name = request.file_name(&today());
-    match mode {
+    match plan.mode {
         RunMode::OneShot => {
-            let video = net::generate(endpoint, &sent, &inline, run).await?;
-            keep(video, &Labels { summary: &summary, file_name: &file_name, draft, sized: size, started_at_ms }, history).await
+            let (sent, inline) = place_local_inputs(plan.endpoint, plan.request, plan.locals, plan.route, run).await?;
+            let video = net::generate(plan.endpoint, &sent, &inline, run).await?;
+            let (summary, file_name) = (plan.request.summary(), plan.request.file_name(&today()));
+            let labels = Labels { summary: &summary, file_name: &file_name, draft: plan.draft, sized: plan.size, started_at_ms, draft_secs: None };
+            keep(video, &labels, history).await
         }
         RunMode::Job => {
-            let ticket = net::submit_job(endpoint, &sent, &inline, run).await?;
-            let job = PendingJob {
-                ticket,
-                endpoint: endpoint.for_job(),
-                draft: draft.clone(),
-                summary,
-                file_name,
-                base64: request.base64,
-                started_at_ms: js_sys::Date::now(),
-            };
+            let job = submit(plan, run).await?;
             // Stored before the page says it was accepted: the run panel reads
             // it back to decide whether to say "safe to reload".
             store.save_job(Some(&job));
             (run.on_progress)(Progress::Submitted(job.ticket.clone()));
-            follow(endpoint, &job, store, history, run, size).await
+            follow(plan.endpoint, &job, store, history, run, plan.size).await
         }
     }
 }
 
-/// Follows a stored job to its video and keeps it; the ticket goes only as
-/// [`money::ticket_fate`] says.
-async fn follow(endpoint: &Endpoint, job: &PendingJob, store: &Store, history: Option<&History>, run: &Run<'_>, sized: Option<RunSize>) -> Result<Finished, ApiError> {
+/// Sends a job (a paid request) and returns its ticket with what is needed
+/// to follow it; the caller keeps the ticket where a reload finds it.
+pub async fn submit(plan: &Plan<'_>, run: &Run<'_>) -> Result<PendingJob, ApiError> {
+    let (sent, inline) = place_local_inputs(plan.endpoint, plan.request, plan.locals, plan.route, run).await?;
+    let ticket = net::submit_job(plan.endpoint, &sent, &inline, run).await?;
+    Ok(PendingJob {
+        ticket,
+        endpoint: plan.endpoint.for_job(),
+        draft: plan.draft.clone(),
+        summary: plan.request.summary(),
+        file_name: plan.request.file_name(&today()),
+        base64: plan.request.base64,
+        started_at_ms: js_sys::Date::now(),
+    })
+}
+
+/// Follows a job to its video and keeps it; says what may now become of
+/// its ticket ([`money::ticket_fate`]): the caller drops it only on `Drop`.
+pub async fn follow_job(endpoint: &Endpoint, job: &PendingJob, history: Option<&History>, run: &Run<'_>, sized: Option<RunSize>, draft_secs: Option<f64>) -> (Result<Finished, ApiError>, TicketFate) {
     let outcome = net::follow_job(endpoint, &job.ticket, job.base64, job.started_at_ms, run).await;
     let outcome = match outcome {
         // The provider has no cancel: stopping the wait leaves the job running.
@@ -197,7 +210,7 @@ async fn follow(endpoint: &Endpoint, job: &PendingJob, store: &Store, history: O
     };
     let finished = match outcome {
         Ok(video) => {
-            let labels = Labels { summary: &job.summary, file_name: &job.file_name, draft: &job.draft, sized, started_at_ms: job.started_at_ms };
+            let labels = Labels { summary: &job.summary, file_name: &job.file_name, draft: &job.draft, sized, started_at_ms: job.started_at_ms, draft_secs };
             keep(video, &labels, history).await
         }
         Err(error) => Err(error),
@@ -207,11 +220,17 @@ async fn follow(endpoint: &Endpoint, job: &PendingJob, store: &Store, history: O
         Ok(_) => JobEnd::ShownNotStored,
         Err(error) => JobEnd::Failed(error),
     };
-    let ticket_kept = money::ticket_fate(end) == TicketFate::Keep;
-    if !ticket_kept {
+    let fate = money::ticket_fate(end);
+    (finished.map(|f| Finished { ticket_kept: fate == TicketFate::Keep, ..f }), fate)
+}
+
+/// Follows the page's one stored job; its ticket goes only as [`follow_job`] says.
+async fn follow(endpoint: &Endpoint, job: &PendingJob, store: &Store, history: Option<&History>, run: &Run<'_>, sized: Option<RunSize>) -> Result<Finished, ApiError> {
+    let (finished, fate) = follow_job(endpoint, job, history, run, sized, None).await;
+    if fate == TicketFate::Drop {
         store.save_job(None);
     }
-    finished.map(|f| Finished { ticket_kept, ..f })
+    finished
 }
 
 /// Picks up a job that was running when the page went away (or that the
