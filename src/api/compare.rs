@@ -118,6 +118,25 @@ pub enum CompareError {
     TooMany(usize),
     #[error("Two variants are the same ({0}): each would be paid for the same video.")]
     Same(String),
+    #[error("A draft is {SHORTEST_DRAFT_SECS}–{LONGEST_DRAFT_SECS} seconds of the voice (\"{0}\" is not).")]
+    DraftLength(String),
+}
+
+/// The shortest and longest draft: long enough to judge the motion, short
+/// enough to stay a fraction of a run.
+pub const SHORTEST_DRAFT_SECS: u32 = 1;
+pub const LONGEST_DRAFT_SECS: u32 = 15;
+
+/// The draft length as typed, in seconds.
+pub fn draft_secs(text: &str) -> Result<f64, CompareError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(DEFAULT_DRAFT_SECS);
+    }
+    text.parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && (f64::from(SHORTEST_DRAFT_SECS)..=f64::from(LONGEST_DRAFT_SECS)).contains(s))
+        .ok_or_else(|| CompareError::DraftLength(text.to_string()))
 }
 
 /// The variants checked: two to six, none twice.
@@ -136,8 +155,8 @@ pub fn checked(variants: &[Variant]) -> Result<(), CompareError> {
     Ok(())
 }
 
-/// What the drafts cost together: the sum of each one's estimate for a
-/// clip of `draft_secs`.
+/// What the drafts cost together: the sum of each one's price for a clip of
+/// `draft_secs`; their time is the longest one's, as they run side by side.
 pub fn total(variants: &[Variant], draft_secs: f64, photo_pixels: Option<f64>, past: &[PastRun]) -> CostEstimate {
     let each: Vec<CostEstimate> = variants
         .iter()
@@ -149,11 +168,19 @@ pub fn total(variants: &[Variant], draft_secs: f64, photo_pixels: Option<f64>, p
         .collect();
     let sum = |f: fn(&CostEstimate) -> f64| each.iter().map(f).sum::<f64>();
     CostEstimate {
-        secs: (sum(|e| e.secs.0), sum(|e| e.secs.1)),
+        secs: (each.iter().map(|e| e.secs.0).fold(0.0, f64::max), each.iter().map(|e| e.secs.1).fold(0.0, f64::max)),
         usd: (sum(|e| e.usd.0), sum(|e| e.usd.1)),
         frames: each.iter().map(|e| e.frames).sum(),
         basis: each.first().map_or(run_cost::Basis::Published, |e| e.basis),
     }
+}
+
+/// What the page says before asking: "6 drafts of 3.0 s, side by side: about
+/// 0:20–0:45 and $0.07–$0.16 in all (rough: …)".
+pub fn plan_text(count: usize, draft_secs: f64, total: &CostEstimate) -> String {
+    let each = total.text();
+    let detail = each.strip_prefix("This run: ").unwrap_or(&each);
+    format!("{count} drafts of {} s, side by side: {}", crate::api::estimate::tenths_text(draft_secs), detail.replacen(" for ", " in all, for ", 1))
 }
 
 /// Seconds to wait before the next submission, given when the earlier ones
@@ -207,6 +234,16 @@ mod tests {
     }
 
     #[test]
+    fn a_draft_is_one_to_fifteen_seconds() {
+        assert_eq!(draft_secs(""), Ok(DEFAULT_DRAFT_SECS));
+        assert_eq!(draft_secs(" 2.5 "), Ok(2.5));
+        for bad in ["0.5", "16", "three", "NaN", "inf"] {
+            assert_eq!(draft_secs(bad), Err(CompareError::DraftLength(bad.into())), "{bad}");
+        }
+        assert!(CompareError::DraftLength("16".into()).to_string().contains("1–15 seconds"));
+    }
+
+    #[test]
     fn a_variant_changes_only_the_settings() {
         let request = NormalizedRequest {
             input_image: InputSource::Address("https://e.com/a.jpg".into()),
@@ -234,6 +271,10 @@ mod tests {
         assert_eq!(drafts.frames, 5 * 75);
         let one = total(&variants[..1], DEFAULT_DRAFT_SECS, None, &[]);
         assert!((drafts.usd.1 - 5.0 * one.usd.1).abs() < 1e-9);
+        assert_eq!(drafts.secs, one.secs, "side by side, five take as long as one");
+        let text = plan_text(5, DEFAULT_DRAFT_SECS, &drafts);
+        assert!(text.starts_with("5 drafts of 3.0 s, side by side: about "), "{text}");
+        assert!(text.contains(" in all, for 375 frames (rough"), "{text}");
     }
 
     #[test]

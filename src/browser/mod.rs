@@ -1,11 +1,12 @@
 //! Thin shims over the browser: JSON and URL reading (the browser's own
 //! parsers in the page, serde_json and url on the host), `blob:` URLs,
 //! what survives a reload in `localStorage`, the history in IndexedDB, and
-//! the face check's Web Worker.
+//! the face check's Web Worker, and notifications when asked for.
 
 pub mod face_worker;
 pub mod history;
 pub mod json_doc;
+pub mod notify;
 pub mod object_url;
 pub mod saved_form;
 pub mod web_url;

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use super::code_panel::CodePanel;
+use super::compare_panel::{self, ComparePanel};
 use super::endpoint_picker::EndpointPicker;
 use super::history_list::HistoryList;
 use super::request_form::{InputsSection, SettingsSection};
@@ -108,6 +109,11 @@ pub fn App(#[prop(optional)] options: StudioOptions) -> impl IntoView {
         trim,
         past_runs: RwSignal::new(Vec::new()),
         face_worker_url: StoredValue::new(if options.face_worker_url.is_empty() { PAGE_FACE_WORKER.into() } else { options.face_worker_url.clone() }),
+        comparison: RwSignal::new(None),
+        draft_progress: RwSignal::new(Vec::new()),
+        compare_abort: StoredValue::new_local(None),
+        notify: RwSignal::new(false),
+        compare_problem: RwSignal::new(None),
     };
     provide_context(studio);
 
@@ -136,7 +142,14 @@ pub fn App(#[prop(optional)] options: StudioOptions) -> impl IntoView {
             start_run(studio, Start::Resume(Box::new(job)));
         }
     }
-    on_cleanup(move || studio.cancel());
+    // A comparison of drafts comes back whole, and goes on where it can.
+    compare_panel::reopen(studio);
+    on_cleanup(move || {
+        studio.cancel();
+        if let Some(Some(c)) = studio.compare_abort.try_get_value() {
+            c.abort();
+        }
+    });
     if options.owns_title {
         show_run_in_title(studio);
     }
@@ -161,6 +174,7 @@ pub fn App(#[prop(optional)] options: StudioOptions) -> impl IntoView {
                         <Previews />
                     </div>
                 </div>
+                <ComparePanel />
                 <HistoryList />
             </main>
         </div>
@@ -172,12 +186,28 @@ fn show_run_in_title(studio: Studio) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
     let base = document.title();
     Effect::new(move |_| {
-        let state = match studio.run.get() {
+        let run = match studio.run.get() {
             RunState::Idle => None,
             RunState::Running { .. } => Some("Generating…"),
             RunState::Succeeded(_) => Some("Video ready"),
             RunState::Failed(_) => Some("Run failed"),
         };
-        document.set_title(&state.map_or_else(|| base.clone(), |s| format!("{s} · {base}")));
+        let drafts = studio.comparison.with(|c| c.as_ref().map(|c| (c.title_text(), c.is_over())));
+        let state = match (run, drafts) {
+            (Some(run), Some((drafts, over))) if !over || run == "Generating…" => format!("{run} · {drafts}"),
+            (Some(run), _) => run.to_string(),
+            (None, Some((drafts, _))) => drafts,
+            (None, None) => return document.set_title(&base),
+        };
+        document.set_title(&format!("{state} · {base}"));
+    });
+    // Told when a run ends while the tab is hidden, if asked for.
+    Effect::new(move |was_running: Option<bool>| {
+        let running = studio.running();
+        if was_running == Some(true) && !running && studio.notify.get_untracked() {
+            let title = if matches!(studio.run.get_untracked(), RunState::Succeeded(_)) { "Video ready" } else { "Run failed" };
+            crate::browser::notify::tell(title, "Talking-Head Studio");
+        }
+        running
     });
 }

@@ -4,6 +4,8 @@
 
 mod app;
 mod code_panel;
+mod compare_grid;
+mod compare_panel;
 mod controls;
 mod endpoint_picker;
 mod history_list;

@@ -21,6 +21,7 @@ use crate::api::request::{FieldError, RequestDraft, NormalizedRequest};
 use crate::api::run_settings::RunSettings;
 use crate::studio::form_check::LocalCheck;
 use crate::browser::saved_form::Store;
+use crate::studio::comparison::Comparison;
 use crate::studio::session::Finished;
 use crate::net::Progress;
 
@@ -106,6 +107,16 @@ pub struct Studio {
     pub past_runs: RwSignal<Vec<KeptRun>>,
     /// The face check's worker script (fetched when a portrait is first chosen).
     pub face_worker_url: StoredValue<String>,
+    /// The comparison of drafts kept here, as last written (`None`: none).
+    pub comparison: RwSignal<Option<Comparison>>,
+    /// Each draft's latest progress, by its place in the comparison.
+    pub draft_progress: RwSignal<Vec<Option<Progress>>>,
+    /// Stops this page's work on the comparison (its tickets stay kept).
+    pub compare_abort: StoredValue<Option<AbortController>, LocalStorage>,
+    /// Why the drafts could not start or go on, in words.
+    pub compare_problem: RwSignal<Option<String>>,
+    /// Tell with a browser notification when a run or the drafts end while the tab is hidden.
+    pub notify: RwSignal<bool>,
 }
 
 static NEXT_UID: AtomicU32 = AtomicU32::new(1);
@@ -142,6 +153,11 @@ impl Studio {
             })
         });
         self.draft.with(|d| crate::studio::run_rules::cost_inputs(d, audio_secs, photo_pixels))
+    }
+
+    /// Whether this page is working on the comparison now.
+    pub fn comparing(&self) -> bool {
+        self.compare_abort.try_with_value(|a| a.as_ref().is_some_and(|c| !c.signal().aborted())).unwrap_or(false)
     }
 
     pub fn cancel(&self) {

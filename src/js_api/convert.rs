@@ -391,7 +391,7 @@ impl ProgressEvent {
             Progress::Queued => Stage::Queued,
             Progress::Processing => Stage::Processing,
             Progress::Receiving { .. } => Stage::Receiving,
-            Progress::RetryingIn { .. } => Stage::Retrying,
+            Progress::RetryingIn { .. } | Progress::Paced { .. } => Stage::Retrying,
             Progress::Trouble { .. } => Stage::Trouble,
         };
         let (received_bytes, total_bytes) = match progress {
@@ -399,7 +399,7 @@ impl ProgressEvent {
             _ => (None, None),
         };
         let retry_in_seconds = match progress {
-            Progress::RetryingIn { secs_left, .. } | Progress::Trouble { secs_left, .. } => Some(*secs_left),
+            Progress::RetryingIn { secs_left, .. } | Progress::Trouble { secs_left, .. } | Progress::Paced { secs_left } => Some(*secs_left),
             _ => None,
         };
         let request_id = match progress {

@@ -63,6 +63,9 @@ pub enum Progress {
     /// Reading a job's status or result failed; the job goes on and the page
     /// keeps following it (asking again in `secs_left` s).
     Trouble { request_id: String, secs_left: u32, reason: String },
+    /// Not sent yet: waiting `secs_left` s to keep within the account's
+    /// requests per minute (a comparison's later drafts).
+    Paced { secs_left: u32 },
 }
 
 impl Progress {
@@ -81,6 +84,7 @@ impl Progress {
             Progress::RetryingIn { secs_left, attempt, reason } => {
                 format!("{reason} The run was not started, so nothing was charged: sending it again by itself in {secs_left} s (retry {attempt}).")
             }
+            Progress::Paced { secs_left } => format!("Not sent yet: waiting {secs_left} s to keep within the account's requests per minute."),
             Progress::Trouble { request_id, secs_left, reason } => {
                 format!("Connection trouble ({reason}) — still following job {request_id}; asking again in {secs_left} s. Reading a job's status is free.")
             }

@@ -130,7 +130,7 @@ pub async fn go_on(drafts: Rc<Drafts>) {
         let paced_secs = compare::next_submission_in(&sent_at.borrow(), now_ms / 1000.0, limit.get());
         let wait_secs = retry_after_secs.max(paced_secs);
         if wait_secs > 0.0 {
-            (drafts.on_progress)(index, Progress::RetryingIn { secs_left: wait_secs.ceil() as u32, attempt: 0, reason: "keeping to the account's requests per minute".into() });
+            (drafts.on_progress)(index, Progress::Paced { secs_left: wait_secs.ceil() as u32 });
             if pause.sleep_ms((wait_secs * 1000.0).ceil() as i32).await.is_err() {
                 return;
             }

@@ -16,6 +16,7 @@ use crate::api::request::{ImageSize, InputSource, NormalizedRequest, Preprocess,
 use crate::api::run_settings::InputRoute;
 use crate::browser::json_doc::JsonDoc;
 use crate::browser::saved_form::PendingJob;
+use crate::net::Progress;
 
 /// The IndexedDB keys of the comparison's own inputs: the cut voice (always)
 /// and the portrait when it was a local file. Kept apart from the form's, so
@@ -53,6 +54,18 @@ impl DraftState {
     /// A job that may still deliver a paid video.
     pub fn is_running(&self) -> bool {
         matches!(self, DraftState::Sending | DraftState::Running { .. })
+    }
+
+    /// Its name as kept (and as the page marks it for tests and styles).
+    pub fn name(&self) -> &'static str {
+        match self {
+            DraftState::Queued { .. } => "queued",
+            DraftState::Sending => "sending",
+            DraftState::Running { .. } => "running",
+            DraftState::Done { .. } => "done",
+            DraftState::Failed { .. } => "failed",
+            DraftState::Unknown => "unknown",
+        }
     }
 
     fn from_doc(doc: &JsonDoc) -> Option<DraftState> {
@@ -108,6 +121,22 @@ pub fn after_send_failure(now: Option<&DraftState>, error: &ApiError, free_endpo
         (Some(DraftState::Queued { not_before_ms }), ApiError::Cancelled) => DraftState::Queued { not_before_ms: *not_before_ms },
         (_, ApiError::Cancelled) => DraftState::Unknown,
         _ => DraftState::Failed { message: failure_text(error, run_rules::retry_offer(error, false), free_endpoint) },
+    }
+}
+
+/// A draft's state in words, with its latest progress when this page follows it.
+pub fn status_text(state: &DraftState, progress: Option<&Progress>) -> String {
+    match (state, progress) {
+        (DraftState::Done { .. }, _) => "Done".into(),
+        (DraftState::Failed { message }, _) => message.clone(),
+        (DraftState::Unknown, _) => {
+            "The page closed while this draft was being sent, so it may have run (and been charged); it is not sent again unless you say so.".into()
+        }
+        (DraftState::Queued { .. }, Some(p @ (Progress::Paced { .. } | Progress::RetryingIn { .. }))) => p.describe(),
+        (DraftState::Queued { .. }, _) => "Queued: not sent yet.".into(),
+        (_, Some(progress)) => progress.describe(),
+        (DraftState::Sending, None) => "Sending…".into(),
+        (DraftState::Running { job }, None) => format!("Job {} accepted.", job.ticket.request_id),
     }
 }
 
@@ -315,6 +344,17 @@ mod tests {
         let refused = ApiError::from_status(401, "{\"error\":\"bad key\"}", "application/json", None);
         let DraftState::Failed { message } = after_send_failure(Some(&DraftState::Sending), &refused, false) else { panic!("failed") };
         assert!(!message.contains("charged"), "a refused key costs nothing: {message}");
+    }
+
+    #[test]
+    fn each_state_is_said_plainly() {
+        let queued = DraftState::Queued { not_before_ms: 0.0 };
+        assert_eq!(status_text(&queued, None), "Queued: not sent yet.");
+        assert!(status_text(&queued, Some(&Progress::Paced { secs_left: 40 })).contains("Not sent yet: waiting 40 s"));
+        assert!(status_text(&queued, Some(&Progress::Processing)).starts_with("Queued"), "a stale progress is not shown for a queued draft");
+        assert_eq!(status_text(&DraftState::Running { job: job() }, Some(&Progress::Processing)), Progress::Processing.describe());
+        assert!(status_text(&DraftState::Unknown, None).contains("may have run"));
+        assert_eq!(status_text(&DraftState::Done { history_id: 1.0 }, Some(&Progress::Processing)), "Done");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! balance an answer reports, and what the page says about a saved job.
 
 use crate::api::answer::Credits;
-use crate::api::endpoint::{Endpoint, EndpointError, EndpointKind, EndpointSettings};
+use crate::api::endpoint::{Endpoint, EndpointError, EndpointSettings};
 use crate::api::error::ApiError;
 use crate::api::money::{self, Charge, SubmitDecision};
 use crate::api::request::RequestDraft;
@@ -129,7 +129,7 @@ pub fn is_free(endpoint: &Result<Endpoint, EndpointError>) -> bool {
 mod tests {
     use super::*;
     use crate::api::answer::JobTicket;
-    use crate::api::endpoint::JobEndpoint;
+    use crate::api::endpoint::{EndpointKind, JobEndpoint};
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
