@@ -24,7 +24,7 @@ step "browser tests (wasm-bindgen-test in headless Chromium)"
 ( source scripts/wasm-env.sh; bash scripts/with-stand-in.sh cargo test --target wasm32-unknown-unknown -p talking-head-studio )
 
 step "end-to-end tests (WebDriver, real Chromium, built page)"
-cargo test -p talking-head-studio --test e2e --test e2e_runs --test e2e_inputs --test e2e_money --test e2e_face --test e2e_a11y --test e2e_cost
+cargo test -p talking-head-studio --test e2e --test e2e_runs --test e2e_inputs --test e2e_money --test e2e_face --test e2e_a11y --test e2e_cost --test e2e_compare
 
 step "JS package: build, type check of its .d.ts, tests in Chromium"
 bash scripts/build-pkg.sh

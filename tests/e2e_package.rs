@@ -4,21 +4,31 @@
 
 mod support;
 
+use base64::Engine;
 use serde_json::{json, Value};
 use support::{repo_path, stand_in_with, Browser};
 
 /// The stand-in serving the repository root (pkg/, tests/package/) and the samples.
 async fn serve_repo() -> stand_in::Running {
+    serve_repo_with(|_| {}).await
+}
+
+async fn serve_repo_with(adjust: impl FnOnce(&mut stand_in::Config)) -> stand_in::Running {
     assert!(repo_path("pkg/talking_head_studio.js").is_file(), "pkg/ is missing: run scripts/build-pkg.sh first (scripts/test.sh does)");
     stand_in_with(|c| {
         c.static_dir = Some(repo_path(""));
         c.delay = std::time::Duration::from_millis(1500);
+        adjust(c);
     })
     .await
 }
 
 async fn results(browser: &Browser) -> Value {
-    let deadline = std::time::Instant::now() + support::WAIT;
+    results_within(browser, support::WAIT).await
+}
+
+async fn results_within(browser: &Browser, limit: std::time::Duration) -> Value {
+    let deadline = std::time::Instant::now() + limit;
     while browser.js("return window.__results !== undefined;").await != json!(true) {
         if std::time::Instant::now() > deadline {
             let state = browser.js("return JSON.stringify({ href: location.href, session: Object.assign({}, sessionStorage), errors: window.__errors || null });").await;
@@ -169,6 +179,47 @@ async fn a_job_submitted_before_a_reload_is_resumed_to_its_video_once() {
     let submissions = stand_in.seen().iter().filter(|s| s.method == "POST" && s.path == "/v2/sadtalker").count();
     assert_eq!(submissions, 1, "the reload did not submit (and pay for) a second job");
     assert!(stand_in.csp_reports().is_empty(), "the package works under the studio's CSP: {:?}", stand_in.csp_reports());
+    browser.stop().await;
+    stand_in.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn compare_makes_six_drafts_under_five_a_minute_each_sent_once() {
+    let stand_in = serve_repo_with(|c| c.submissions_per_minute = Some(5)).await;
+    let browser = Browser::start().await;
+    browser.client.goto(&format!("{}/tests/package/compare-test.html", stand_in.url())).await.expect("page loads");
+    let r = results_within(&browser, std::time::Duration::from_secs(150)).await;
+    assert_eq!(r["unexpected"], Value::Null, "{r:#}");
+    for refused in ["tooFew", "misspelt", "twice", "badLength"] {
+        assert_eq!(r[refused]["kind"], json!("invalid_options"), "{refused}: {r:#}");
+        assert_eq!(r[refused]["name"], json!("StudioError"));
+    }
+    assert_eq!(r["outOfRange"]["kind"], json!("invalid_request"), "{r:#}");
+    assert_eq!(r["outOfRange"]["fields"], json!(["pose_style"]));
+
+    let drafts = r["drafts"].as_array().expect("six results");
+    assert_eq!(drafts.len(), 6, "{r:#}");
+    for (i, d) in drafts.iter().enumerate() {
+        assert_eq!(d["pose"], json!(i * 9), "in the order given: {d}");
+        assert_eq!(d["type"], json!("video/mp4"), "{d}");
+        assert!(d["duration"].as_f64().is_some_and(|s| s < 5.0), "a draft, not the 8.4 s clip: {d}");
+        assert_eq!(d["ticket"], json!(true));
+        assert_eq!(d["label"], json!(format!("pose {} · scale 1.4 · full · 256 px · enhancer on", i * 9)));
+    }
+    let stages = r["stages"]["5"].as_array().expect("the sixth draft's stages");
+    assert!(stages.contains(&json!("retrying")), "the sixth waited for a slot: {stages:?}");
+    let body: Value = serde_json::from_slice(&stand_in.last_body().expect("a run")).expect("JSON");
+    let audio = body["input_audio"].as_str().and_then(|u| u.split_once(',')).map(|(_, b)| b).unwrap_or_default();
+    let audio = base64::engine::general_purpose::STANDARD.decode(audio).expect("an inline voice");
+    let secs = support::duration_of(&audio);
+    assert!((secs - 3.0).abs() <= 0.04, "the drafts speak the first 3 s: {secs}");
+
+    assert_eq!(r["cancelled"], json!(["cancelled", "cancelled"]), "stopped before sending: {r:#}");
+    let accepted = stand_in.seen().iter().filter(|s| s.method == "POST" && s.path == "/v2/sadtalker" && s.status == 200).count();
+    assert_eq!(accepted, 6, "exactly six paid submissions");
+    let refused = stand_in.seen().iter().filter(|s| s.path == "/v2/sadtalker" && s.status == 429).count();
+    assert!(refused <= 1, "only the sixth, once: {refused}");
+    assert!(stand_in.csp_reports().is_empty(), "{:?}", stand_in.csp_reports());
     browser.stop().await;
     stand_in.stop().await;
 }

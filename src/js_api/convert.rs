@@ -54,7 +54,7 @@ fn given(text: &Option<String>) -> Option<String> {
 
 /// The endpoint named by a call's `apiKey`, `proxyUrl` and `baseUrl`: a
 /// proxy, another base URL, or Segmind with the key.
-fn endpoint_settings(api_key: &Option<String>, proxy_url: &Option<String>, base_url: &Option<String>) -> EndpointSettings {
+pub fn endpoint_settings(api_key: &Option<String>, proxy_url: &Option<String>, base_url: &Option<String>) -> EndpointSettings {
     let key = given(api_key).unwrap_or_default();
     let mut settings = EndpointSettings::default();
     if let Some(proxy_url) = given(proxy_url) {
@@ -329,6 +329,20 @@ pub struct JobTicket {
     /// Whether the video was asked for as base64.
     #[serde(default)]
     pub base64: bool,
+}
+
+impl JobTicket {
+    /// The ticket a caller keeps for a job accepted at `endpoint`.
+    pub fn of(ticket: &crate::api::answer::JobTicket, endpoint: &crate::api::endpoint::JobEndpoint, submitted_at: f64, base64: bool) -> JobTicket {
+        JobTicket {
+            request_id: ticket.request_id.clone(),
+            status_url: ticket.status_url.clone(),
+            response_url: ticket.response_url.clone(),
+            endpoint: TicketEndpoint { kind: endpoint.kind, base_url: endpoint.base_url.clone() },
+            submitted_at,
+            base64,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, Tsify)]

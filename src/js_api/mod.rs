@@ -1,9 +1,10 @@
 //! The JavaScript API of the package (`--features js-api`): the same logic
-//! the page uses, behind `validate`, `generate`, `resume`, `toCode` and
-//! `mount`. Data crosses the boundary as the Rust types in [`convert`]
+//! the page uses, behind `validate`, `generate`, `resume`, `estimate`,
+//! `toCode`, `compare` and `mount`. Data crosses the boundary as the Rust types in [`convert`]
 //! (serde-wasm-bindgen), whose TypeScript types tsify writes into the
 //! package's `.d.ts`; `types.d.ts` adds the few it cannot (see there).
 
+mod compare;
 mod convert;
 
 use js_sys::{Function, Object, Reflect};
@@ -18,7 +19,8 @@ use crate::browser::json_doc::JsonDoc;
 use crate::components::{App, StudioOptions};
 use crate::net::{self, Progress, Run};
 use crate::studio::run_rules;
-use convert::{EstimateOptions, RunEstimate, field_errors, from_js, to_js, CallParts, CodeOptions, GenerateOptions, JobTicket, Mode, MountOptions, ProgressEvent, ResumeOptions, StudioErrorFields, TicketEndpoint, ValidationResult};
+use convert::{EstimateOptions, RunEstimate, field_errors, from_js, to_js, CallParts, CodeOptions, GenerateOptions, JobTicket, Mode, MountOptions, ProgressEvent, ResumeOptions, StudioErrorFields, ValidationResult};
+pub use compare::{compare, ComparisonHandle};
 
 // The package's own address, to find the files beside it (the face check).
 // This snippet lives at snippets/<crate>-<hash>/inline0.js inside the package.
@@ -138,14 +140,7 @@ pub async fn generate(
     let job_endpoint = endpoint.for_job();
     let on_progress = |progress: Progress| {
         let ticket = match &progress {
-            Progress::Submitted(ticket) => Some(JobTicket {
-                request_id: ticket.request_id.clone(),
-                status_url: ticket.status_url.clone(),
-                response_url: ticket.response_url.clone(),
-                endpoint: TicketEndpoint { kind: job_endpoint.kind, base_url: job_endpoint.base_url.clone() },
-                submitted_at,
-                base64: request.base64,
-            }),
+            Progress::Submitted(ticket) => Some(JobTicket::of(ticket, &job_endpoint, submitted_at, request.base64)),
             _ => None,
         };
         call.report(&ProgressEvent::of(&progress, ticket));

@@ -1,6 +1,6 @@
 // Type-checks the package's .d.ts (made from the Rust types by tsify) the way a TypeScript user would use it.
-import init, { estimate, generate, mount, resume, toCode, validate } from "../../pkg/talking_head_studio.js";
-import type { ErrorKind, GenerateOptions, JobTicket, ProgressEvent, SadTalkerRequest, StudioError, ValidationResult } from "../../pkg/talking_head_studio.js";
+import init, { compare, estimate, generate, mount, resume, toCode, validate } from "../../pkg/talking_head_studio.js";
+import type { CompareOptions, DraftResult, ErrorKind, GenerateOptions, JobTicket, ProgressEvent, SadTalkerRequest, StudioError, ValidationResult } from "../../pkg/talking_head_studio.js";
 
 export async function example(element: HTMLElement): Promise<string> {
   await init();
@@ -64,5 +64,12 @@ export async function example(element: HTMLElement): Promise<string> {
   console.log(cost.text, cost.frames, cost.fromRuns, low, high);
   // @ts-expect-error the clip's length is needed
   estimate(request, {});
+  const compareOptions: CompareOptions = { proxyUrl: "https://proxy.example", draftSeconds: 3, onProgress: (i: number, e: ProgressEvent) => console.log(i, e.stage) };
+  const drafts = compare(request, [{ pose_style: 0 }, { pose_style: 9, expression_scale: 2 }], compareOptions);
+  const results: DraftResult[] = await drafts.done;
+  for (const d of results) console.log(d.label, d.request.pose_style, d.video?.size, d.error?.kind, d.ticket?.requestId);
+  drafts.cancel();
+  // @ts-expect-error a variant changes settings only, never the inputs
+  compare(request, [{ input_image: "x" }, { pose_style: 1 }], compareOptions);
   return toCode(request, "python");
 }
