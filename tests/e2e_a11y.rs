@@ -10,22 +10,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use stand_in::{BodyKind, Failure};
-use support::{repo_path, stand_in_with, Browser};
-
-/// axe-core's violations on the page as it is now, as "rule: target" lines.
-async fn violations(browser: &Browser) -> Vec<String> {
-    let axe = std::fs::read_to_string(repo_path(".tools/node_modules/axe-core/axe.min.js")).expect("axe-core (installed by scripts/setup.sh)");
-    browser.js(&format!("{axe}\n;return true;")).await;
-    let found: Value = browser
-        .js("return axe.run(document, { resultTypes: ['violations'] }).then(r => r.violations.flatMap(v => v.nodes.map(n => `${v.id}: ${n.target.join(' ')} (${v.help})`)));")
-        .await;
-    serde_json::from_value(found).unwrap_or_else(|e| panic!("axe answered {e}"))
-}
-
-async fn assert_clean(browser: &Browser, state: &str) {
-    let found = violations(browser).await;
-    assert!(found.is_empty(), "axe-core found violations while {state}:\n{}", found.join("\n"));
-}
+use support::{assert_clean, stand_in_with, Browser};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn no_axe_violations_in_any_state() {

@@ -8,7 +8,7 @@ use super::endpoint_picker::EndpointPicker;
 use super::history_list::HistoryList;
 use super::request_form::{InputsSection, SettingsSection};
 use super::run_panel::{start_run, RunPanel};
-use crate::studio::run_rules::{self, Start};
+use crate::studio::run_rules::{self, RunTitle, Start};
 use super::previews::Previews;
 use super::studio::{next_uid, Checked, FaceCheck, LocalState, RunState, Studio};
 use crate::api::endpoint::{sample_inputs, EndpointSettings};
@@ -187,19 +187,13 @@ fn show_run_in_title(studio: Studio) {
     let base = document.title();
     Effect::new(move |_| {
         let run = match studio.run.get() {
-            RunState::Idle => None,
-            RunState::Running { .. } => Some("Generating…"),
-            RunState::Succeeded(_) => Some("Video ready"),
-            RunState::Failed(_) => Some("Run failed"),
+            RunState::Idle => RunTitle::Idle,
+            RunState::Running { .. } => RunTitle::Running,
+            RunState::Succeeded(_) => RunTitle::Ready,
+            RunState::Failed(_) => RunTitle::Failed,
         };
-        let drafts = studio.comparison.with(|c| c.as_ref().map(|c| (c.title_text(), c.is_over())));
-        let state = match (run, drafts) {
-            (Some(run), Some((drafts, over))) if !over || run == "Generating…" => format!("{run} · {drafts}"),
-            (Some(run), _) => run.to_string(),
-            (None, Some((drafts, _))) => drafts,
-            (None, None) => return document.set_title(&base),
-        };
-        document.set_title(&format!("{state} · {base}"));
+        let title = studio.comparison.with(|c| run_rules::tab_title(run, c.as_ref(), &base));
+        document.set_title(&title);
     });
     // Told when a run ends while the tab is hidden, if asked for.
     Effect::new(move |was_running: Option<bool>| {

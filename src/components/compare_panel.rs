@@ -140,7 +140,9 @@ fn start(studio: Studio, variants: Vec<Variant>, draft_secs: f64) {
 #[component]
 pub fn ComparePanel() -> impl IntoView {
     let studio = use_studio();
-    let variants = RwSignal::new(Vec::<Variant>::new());
+    // The last comparison's variants, so another round starts from them.
+    let kept = studio.comparison.with_untracked(|c| c.as_ref().map(|c| c.drafts.iter().map(|d| d.variant).collect::<Vec<Variant>>()));
+    let variants = RwSignal::new(kept.unwrap_or_default());
     let secs_text = RwSignal::new(String::new());
     let asking = RwSignal::new(false);
     let base = move || studio.checked.with(|c| c.as_ref().ok().map(Variant::of));
@@ -169,6 +171,7 @@ pub fn ComparePanel() -> impl IntoView {
         <details class="ths-compare" data-testid="compare" open=move || studio.comparison.with(Option::is_some)>
             <summary>"Compare settings on short drafts"</summary>
             <p class="ths-hint">"Each variant runs on the first seconds of the voice, for a fraction of a run's price; pick the best, then make it in full."</p>
+            <div class="ths-compare-plan" hidden=move || studio.comparison.with(|c| c.as_ref().is_some_and(|c| !c.is_over()))>
             <div class="ths-actions">
                 {Preset::ALL.into_iter().map(preset_button).collect_view()}
                 <button type="button" data-testid="compare-add" disabled=move || base().is_none() || variants.with(|v| v.len() >= compare::MAX_VARIANTS)
@@ -191,21 +194,10 @@ pub fn ComparePanel() -> impl IntoView {
                 <p class="ths-hint">{move || format!("From {} s of the voice (where its trim starts).", crate::api::estimate::tenths_text(studio.trim.get().map_or(0.0, |t| t.start)))}</p>
             </div>
             <p data-testid="compare-plan">{move || match plan.get() { Ok((_, _, text, _)) => text, Err(e) => e }}</p>
-            <label class="ths-toggle">
-                <input type="checkbox" data-testid="notify" prop:checked=move || studio.notify.get()
-                    on:change=move |ev| {
-                        let on = event_target_checked(&ev);
-                        studio.notify.set(on);
-                        if on {
-                            spawn_local(async move { if !notify::ask().await { let _ = studio.notify.try_set(false); } });
-                        }
-                    } />
-                " Tell me when a run or the drafts are done (a browser notification, when this tab is hidden)"
-            </label>
             <div class="ths-actions">
                 <button type="button" class="ths-generate" data-testid="compare-start" disabled=move || plan.with(Result::is_err) || busy()
                     on:click=move |_| asking.set(true)>
-                    {move || format!("Make {} drafts…", plan.with(|p| p.as_ref().map_or(0, |p| p.0)))}
+                    {move || plan.with(|p| p.as_ref().map_or_else(|_| "Make drafts…".to_string(), |p| format!("Make {} drafts…", p.0)))}
                 </button>
             </div>
             <div class="ths-note" role="alertdialog" aria-label="Send the drafts?" data-testid="compare-confirm" hidden=move || !asking.get()>
@@ -222,6 +214,7 @@ pub fn ComparePanel() -> impl IntoView {
                 }>"Send them"</button>
                 " "
                 <button type="button" data-testid="compare-not-now" on:click=move |_| asking.set(false)>"Not now"</button>
+            </div>
             </div>
             <p class="ths-warning" role="alert" data-testid="compare-problem" hidden=move || studio.compare_problem.with(Option::is_none)>
                 {move || studio.compare_problem.get()}

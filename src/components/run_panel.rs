@@ -12,6 +12,7 @@ use crate::api::error::ApiError;
 use crate::api::endpoint::EndpointKind;
 use crate::api::{estimate, run_cost};
 use crate::api::run_settings::DEFAULT_TIMEOUT_SECS;
+use crate::browser::notify;
 use crate::browser::saved_form::Store;
 use crate::net::{self, Progress, Run};
 use crate::studio::run_rules::{self, Start};
@@ -182,6 +183,7 @@ pub fn RunPanel() -> impl IntoView {
                 </button>
                 <span class="ths-estimate" data-testid="estimate">{estimate_text}</span>
             </div>
+            {notify_choice(studio)}
             <p class="ths-warning" data-testid="low-balance" hidden=move || low_balance().is_none()>{low_balance}</p>
             <p class="ths-blocked" data-testid="blocked" hidden=move || blocked_text().is_none()>{blocked_text}</p>
             {pending_job_view(studio)}
@@ -254,5 +256,22 @@ fn failure_message(studio: Studio, error: ApiError) -> impl IntoView {
                 </p>
             })}
         </div>
+    }
+}
+
+/// "Tell me when it is done": a browser notification, asked for once ticked.
+fn notify_choice(studio: Studio) -> impl IntoView {
+    view! {
+        <label class="ths-toggle">
+            <input type="checkbox" data-testid="notify" prop:checked=move || studio.notify.get()
+                on:change=move |ev| {
+                    let on = event_target_checked(&ev);
+                    studio.notify.set(on);
+                    if on {
+                        spawn_local(async move { if !notify::ask().await { let _ = studio.notify.try_set(false); } });
+                    }
+                } />
+            " Tell me when a run or the drafts are done (a browser notification, when this tab is hidden)"
+        </label>
     }
 }

@@ -5,6 +5,7 @@
 
 use crate::api::answer::Credits;
 use crate::api::endpoint::{Endpoint, EndpointError, EndpointSettings};
+use crate::studio::comparison::Comparison;
 use crate::api::error::ApiError;
 use crate::api::money::{self, Charge, SubmitDecision};
 use crate::api::request::RequestDraft;
@@ -125,6 +126,35 @@ pub fn is_free(endpoint: &Result<Endpoint, EndpointError>) -> bool {
     endpoint.as_ref().is_ok_and(|e| e.kind.is_free())
 }
 
+/// Where the single run is, as the tab's title says it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunTitle {
+    Idle,
+    Running,
+    Ready,
+    Failed,
+}
+
+/// The tab's title: the run's state and the drafts' count while either
+/// goes on (a hidden tab still tells), then the latest outcome.
+pub fn tab_title(run: RunTitle, drafts: Option<&Comparison>, base: &str) -> String {
+    let run_text = match run {
+        RunTitle::Idle => None,
+        RunTitle::Running => Some("Generating…"),
+        RunTitle::Ready => Some("Video ready"),
+        RunTitle::Failed => Some("Run failed"),
+    };
+    let drafts_going = drafts.filter(|c| !c.is_over());
+    let state = match (run_text, drafts_going, drafts) {
+        (Some(run_text), Some(going), _) => format!("{run_text} · {}", going.title_text()),
+        (Some(run_text), None, Some(over)) if run == RunTitle::Running => format!("{run_text} · {}", over.title_text()),
+        (Some(run_text), None, _) => run_text.to_string(),
+        (None, _, Some(any)) => any.title_text(),
+        (None, _, None) => return base.to_string(),
+    };
+    format!("{state} · {base}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,5 +256,31 @@ mod tests {
         let stand_in = EndpointSettings { kind: EndpointKind::StandIn, stand_in_url: "http://127.0.0.1:8787".into(), ..Default::default() };
         assert!(is_free(&stand_in.resolve("")));
         assert!(!is_free(&proxy_form().resolve("")));
+    }
+
+    #[test]
+    fn the_tab_title_tells_the_run_and_the_drafts() {
+        use crate::api::compare::Variant;
+        use crate::api::request::{ImageSize, Preprocess};
+        use crate::studio::comparison::{DraftRun, DraftState};
+        let variant = Variant { pose_style: 1, expression_scale: 1.4, preprocess: Preprocess::Full, image_size: ImageSize::Px256, enhancer: true };
+        let drafts = |states: Vec<DraftState>| Comparison {
+            id: 1.0,
+            endpoint: JobEndpoint { kind: EndpointKind::StandIn, base_url: "http://s".into() },
+            base: RequestDraft::default(),
+            local_image: false,
+            route: Default::default(),
+            from_secs: 0.0,
+            draft_secs: 3.0,
+            drafts: states.into_iter().map(|state| DraftRun { variant, state }).collect(),
+        };
+        let going = drafts(vec![DraftState::Done { history_id: 1.0 }, DraftState::Queued { not_before_ms: 0.0 }]);
+        let over = drafts(vec![DraftState::Done { history_id: 1.0 }, DraftState::Done { history_id: 2.0 }]);
+        assert_eq!(tab_title(RunTitle::Idle, None, "Studio"), "Studio");
+        assert_eq!(tab_title(RunTitle::Running, None, "Studio"), "Generating… · Studio");
+        assert_eq!(tab_title(RunTitle::Idle, Some(&going), "Studio"), "Drafts 1/2 · Studio");
+        assert_eq!(tab_title(RunTitle::Ready, Some(&going), "Studio"), "Video ready · Drafts 1/2 · Studio");
+        assert_eq!(tab_title(RunTitle::Idle, Some(&over), "Studio"), "Drafts done 2/2 · Studio");
+        assert_eq!(tab_title(RunTitle::Ready, Some(&over), "Studio"), "Video ready · Studio", "the latest outcome once the drafts are over");
     }
 }

@@ -215,3 +215,19 @@ pub fn duration_of(bytes: &[u8]) -> f64 {
     std::fs::write(&path, bytes).expect("write");
     ffprobe("format=duration", &path).parse().expect("a duration")
 }
+
+/// axe-core's violations on the page as it is now, as "rule: target" lines.
+pub async fn violations(browser: &Browser) -> Vec<String> {
+    let axe = std::fs::read_to_string(repo_path(".tools/node_modules/axe-core/axe.min.js")).expect("axe-core (installed by scripts/setup.sh)");
+    browser.js(&format!("{axe}\n;return true;")).await;
+    let found: Value = browser
+        .js("return axe.run(document, { resultTypes: ['violations'] }).then(r => r.violations.flatMap(v => v.nodes.map(n => `${v.id}: ${n.target.join(' ')} (${v.help})`)));")
+        .await;
+    serde_json::from_value(found).unwrap_or_else(|e| panic!("axe answered {e}"))
+}
+
+pub async fn assert_clean(browser: &Browser, state: &str) {
+    let found = violations(browser).await;
+    assert!(found.is_empty(), "axe-core found violations while {state}:\n{}", found.join("\n"));
+}
+
