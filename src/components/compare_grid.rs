@@ -6,13 +6,12 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlVideoElement;
 
-use super::compare_panel::{refresh, run_drafts};
+use super::compare_panel::{go_on, refresh};
 use super::run_panel::start_run;
 use super::studio::{use_studio, Studio};
 use crate::api::compare::{self, Variant};
 use crate::api::request::Field;
 use crate::browser::object_url::ObjectUrl;
-use crate::studio::compare_run;
 use crate::studio::comparison::{self, DraftState};
 use crate::studio::run_rules::Start;
 
@@ -62,20 +61,6 @@ fn send_again(studio: Studio, index: usize) {
     };
     refresh(studio);
     go_on(studio, comparison);
-}
-
-/// This page takes the comparison up again (after Stop, or a reload that could not).
-fn go_on(studio: Studio, comparison: comparison::Comparison) {
-    if studio.comparing() {
-        return;
-    }
-    spawn_local(async move {
-        let history = studio.history.try_get_value().flatten();
-        let locals = compare_run::load_inputs(history.as_ref(), &comparison).await.unwrap_or_default();
-        if let Err(problem) = run_drafts(studio, &comparison, locals) {
-            let _ = studio.compare_problem.try_set(Some(problem));
-        }
-    });
 }
 
 #[component]

@@ -68,14 +68,25 @@ pub fn refresh(studio: Studio) {
 pub fn reopen(studio: Studio) {
     let Some((comparison, goes_on)) = studio.store.with_value(compare_run::reopen) else { return };
     studio.comparison.set(Some(comparison.clone()));
-    if !goes_on {
+    if goes_on {
+        go_on(studio, comparison);
+    }
+}
+
+/// This page takes the comparison up (on load, after Stop, or to send a
+/// draft again) with the inputs kept for it.
+pub fn go_on(studio: Studio, comparison: Comparison) {
+    if studio.comparing() {
         return;
     }
     spawn_local(async move {
         let history = studio.history.try_get_value().flatten();
-        // Without its kept inputs the drafts are still followed; queued ones wait.
-        let locals = compare_run::load_inputs(history.as_ref(), &comparison).await.unwrap_or_default();
-        if let Err(problem) = run_drafts(studio, &comparison, locals) {
+        let locals = compare_run::load_inputs(history.as_ref(), &comparison).await;
+        if locals.is_none() && comparison.next_queued(0.0).is_some() {
+            // Running drafts are still followed; queued ones cannot be sent without their voice.
+            let _ = studio.compare_problem.try_set(Some("The drafts' voice was not kept in this browser, so the drafts not sent yet cannot be: start a new comparison for them.".into()));
+        }
+        if let Err(problem) = run_drafts(studio, &comparison, locals.unwrap_or_default()) {
             let _ = studio.compare_problem.try_set(Some(problem));
         }
     });

@@ -119,6 +119,10 @@ pub async fn go_on(drafts: Rc<Drafts>) {
             spawn_local(follow(drafts.clone(), index, job.clone()));
         }
     }
+    if drafts.locals.audio.is_none() {
+        // The cut voice was not kept: what runs is followed, nothing new is sent.
+        return;
+    }
     // When each accepted draft was sent, and the limit a 429 showed.
     let sent_at: Rc<std::cell::RefCell<Vec<f64>>> = Rc::default();
     let limit: Rc<Cell<Option<u32>>> = Rc::default();
