@@ -1,12 +1,8 @@
 //! Figures for the budgets the page is held to (run by `bash scripts/bench.sh`,
-//! which builds what is measured first). Prints; asserts nothing about time.
-//!
-//! - start: first paint of the static shell, and when the studio is usable,
-//!   against a Leptos counter built the same way;
-//! - big bytes: wasm memory growth and the longest main-thread task while a
-//!   50 MB answer (raw and base64) and a ~19 MB local recording pass through;
-//! - overhead: click-to-playing-video of the studio against a hand-written JS
-//!   page doing the same request, on the same stand-in.
+//! which builds what is measured first). Prints one table, side by side with
+//! the baselines (a Leptos counter built the same way, a hand-written JS
+//! page), medians of [`RUNS`] runs with the least and the most, and writes it
+//! to target/bench-table.md for the README. Asserts nothing about time.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -38,40 +34,82 @@ fn site(dir: &Path, extra: &[(&str, &Path)]) -> tempfile::TempDir {
     out
 }
 
-/// (first contentful paint, usable) in ms, median of fresh loads.
-async fn start_times(url: &str) -> (f64, f64) {
-    let (mut paint, mut usable) = (Vec::new(), Vec::new());
+/// When the page was usable (ms after navigation), for each of [`RUNS`] fresh loads.
+async fn start_times(url: &str) -> Vec<f64> {
+    let mut usable = Vec::new();
     for _ in 0..RUNS {
         let browser = Browser::start().await;
         browser.client.goto(url).await.expect("page");
         browser.wait_until("the page to be usable", "return performance.getEntriesByName('studio-mounted').length > 0;").await;
-        let times = browser
-            .js("const p = performance.getEntriesByName('first-contentful-paint')[0]; return [p ? p.startTime : null, performance.getEntriesByName('studio-mounted')[0].startTime];")
-            .await;
-        paint.push(times[0].as_f64().unwrap_or(f64::NAN));
-        usable.push(times[1].as_f64().unwrap_or(f64::NAN));
+        let at = browser.js("return performance.getEntriesByName('studio-mounted')[0].startTime;").await;
+        usable.push(at.as_f64().unwrap_or(f64::NAN));
         browser.stop().await;
     }
-    (median(paint), median(usable))
+    usable
 }
 
-const WATCH: &str = "window.__long = []; new PerformanceObserver((l) => window.__long.push(...l.getEntries().map(e => e.duration))).observe({ type: 'longtask', buffered: true });
-                     window.__mem0 = window.__studioWasmMemory.buffer.byteLength; return true;";
-const READ: &str = "return [window.__studioWasmMemory.buffer.byteLength - window.__mem0, Math.max(0, ...window.__long)];";
+const WATCH: &str = "window.__long = []; new PerformanceObserver((l) => window.__long.push(...l.getEntries().map(e => e.duration))).observe({ type: 'longtask', buffered: false });
+                     window.__mem0 = window.__studioWasmMemory ? window.__studioWasmMemory.buffer.byteLength : 0;
+                     window.__heap0 = performance.memory ? performance.memory.usedJSHeapSize : 0; return true;";
+/// [wasm memory growth, longest task, JS heap growth] since WATCH.
+const READ: &str = "return [(window.__studioWasmMemory ? window.__studioWasmMemory.buffer.byteLength : 0) - window.__mem0, Math.max(0, ...window.__long), \
+                    (performance.memory ? performance.memory.usedJSHeapSize : 0) - window.__heap0];";
 
-async fn big_answer(browser: &Browser, stand_in: &stand_in::Running, base64: bool) -> (f64, f64, f64) {
-    browser.reload().await;
-    browser.choose_mode("one_shot").await;
-    let failure = Failure { pad_mb: Some(50), message: base64.then(|| "base64".to_string()), ..Failure::new(200, BodyKind::Padded) };
-    stand_in.fail_next(failure);
+/// One measured run: ms from click to the first frame, and what READ saw.
+struct Measured {
+    ms: f64,
+    wasm_growth: f64,
+    longest_task: f64,
+    heap_growth: f64,
+}
+
+async fn measure(browser: &Browser, click: &str, video: &str) -> Measured {
     browser.js(WATCH).await;
     let started = std::time::Instant::now();
-    browser.click("generate").await;
-    browser.wait_for_video().await;
-    let took = started.elapsed().as_secs_f64() * 1000.0;
+    browser.click(click).await;
+    browser.wait_until("the first frame", &format!("const v = document.querySelector('{video}'); return !!v && v.readyState >= 2;")).await;
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let figures = browser.js(READ).await;
-    (figures[0].as_f64().unwrap_or(f64::NAN), figures[1].as_f64().unwrap_or(f64::NAN), took)
+    let f = browser.js(READ).await;
+    let at = |i: usize| f[i].as_f64().unwrap_or(f64::NAN);
+    Measured { ms, wasm_growth: at(0), longest_task: at(1), heap_growth: at(2) }
+}
+
+/// A big answer (raw, or base64 in JSON) through the studio and through the hand-written page.
+async fn big_answers(stand_in: &stand_in::Running, pad_mb: u32, base64: bool) -> (Vec<Measured>, Vec<Measured>) {
+    let padded = || Failure { pad_mb: Some(pad_mb), message: base64.then(|| "base64".to_string()), ..Failure::new(200, BodyKind::Padded) };
+    let (mut studio, mut plain) = (Vec::new(), Vec::new());
+    for _ in 0..RUNS {
+        let browser = Browser::open(&stand_in.url()).await;
+        browser.choose_mode("one_shot").await;
+        stand_in.fail_next(padded());
+        studio.push(measure(&browser, "generate", "[data-testid=result-video]").await);
+        browser.client.goto(&format!("{}/plain.html{}", stand_in.url(), if base64 { "?base64=1" } else { "" })).await.expect("plain page");
+        browser.find("go").await;
+        stand_in.fail_next(padded());
+        plain.push(measure(&browser, "go", "video").await);
+        browser.stop().await;
+    }
+    (studio, plain)
+}
+
+/// "243 (231–260)": the median, then the least and the most.
+fn spread(values: &[f64]) -> String {
+    let least = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let most = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    format!("{:.0} ({least:.0}–{most:.0})", median(values.to_vec()))
+}
+
+fn pick(runs: &[Measured], f: fn(&Measured) -> f64) -> Vec<f64> {
+    runs.iter().map(f).collect()
+}
+
+fn most(values: &[f64]) -> f64 {
+    values.iter().copied().fold(0.0, f64::max)
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met { "met" } else { "**not met**" }
 }
 
 #[tokio::main]
@@ -80,8 +118,17 @@ async fn main() {
     let counter = repo_path("target/counter-dist");
     assert!(dist.join("index.html").is_file() && counter.join("index.html").is_file(), "run through scripts/bench.sh, which builds both pages");
     let media = repo_path("target/bench-media");
+    let kb = |var: &str| std::env::var(var).ok().and_then(|v| v.parse::<f64>().ok()).map(|b| b / 1024.0).unwrap_or(f64::NAN);
+    let (studio_kb, counter_kb) = (kb("STUDIO_GZ_BYTES"), kb("COUNTER_GZ_BYTES"));
+    let mut rows: Vec<[String; 5]> = Vec::new();
+    rows.push([
+        "first load (wasm + JS + CSS + HTML), gzipped".into(),
+        format!("{studio_kb:.1} KB"),
+        format!("{counter_kb:.1} KB (Leptos counter)"),
+        format!("≤ 120 KB: {}", verdict(studio_kb <= 120.0)),
+        format!("{:.1}×", studio_kb / counter_kb),
+    ]);
 
-    println!("== start (median of {RUNS} fresh loads, ms) ==");
     let studio_site = site(&dist, &[("plain.html", &repo_path("benches/plain.html")), ("plain.js", &repo_path("benches/plain.js"))]);
     let stand_in = stand_in_with(|c| {
         c.static_dir = Some(studio_site.path().to_path_buf());
@@ -90,61 +137,94 @@ async fn main() {
     .await;
     let counter_site = site(&counter, &[]);
     let counter_server = stand_in_with(|c| c.static_dir = Some(counter_site.path().to_path_buf())).await;
-    let (counter_paint, counter_usable) = start_times(&counter_server.url()).await;
-    let (studio_paint, studio_usable) = start_times(&stand_in.url()).await;
-    println!("leptos counter: first paint {counter_paint:.0}, usable {counter_usable:.0}");
-    println!("studio:         first paint {studio_paint:.0} (the static shell), usable {studio_usable:.0}");
-    println!("studio usable / counter usable = {:.2} (budget 1.5)", studio_usable / counter_usable);
+    let counter_usable = start_times(&counter_server.url()).await;
+    let studio_usable = start_times(&stand_in.url()).await;
     counter_server.stop().await;
+    let usable_ratio = median(studio_usable.clone()) / median(counter_usable.clone());
+    rows.push([
+        format!("usable after a cold load, ms (median of {RUNS}, least–most)"),
+        spread(&studio_usable),
+        format!("{} (Leptos counter)", spread(&counter_usable)),
+        format!("≤ 1.3×: {}", verdict(usable_ratio <= 1.3)),
+        format!("{usable_ratio:.2}×"),
+    ]);
 
-    println!("\n== big bytes (wasm memory growth, longest main-thread task) ==");
-    let browser = Browser::open(&stand_in.url()).await;
-    for (label, base64) in [("50 MB raw answer", false), ("50 MB base64 answer", true)] {
-        let (grew, longest, took) = big_answer(&browser, &stand_in, base64).await;
-        println!("{label:<22}: wasm memory +{:.2} MB, longest task {longest:.0} ms, click to video {took:.0} ms", grew / 1048576.0);
+    let (studio, plain) = big_answers(&stand_in, 50, false).await;
+    let (s_ms, p_ms) = (pick(&studio, |m| m.ms), pick(&plain, |m| m.ms));
+    let ratio = median(s_ms.clone()) / median(p_ms.clone());
+    let (s_task, p_task) = (most(&pick(&studio, |m| m.longest_task)), most(&pick(&plain, |m| m.longest_task)));
+    rows.push([
+        "50 MB raw answer: click → first frame, ms".into(),
+        format!("{}; longest task {s_task:.0} ms; wasm +{:.1} MB", spread(&s_ms), most(&pick(&studio, |m| m.wasm_growth)) / 1048576.0),
+        format!("{} (JS page, `response.blob()`); longest task {p_task:.0} ms", spread(&p_ms)),
+        format!("≤ 1.2×, no task over 50 ms: {}", verdict(ratio <= 1.2 && s_task <= 50.0)),
+        format!("{ratio:.2}×"),
+    ]);
+
+    let (studio, plain) = big_answers(&stand_in, 48, true).await;
+    let (s_ms, p_ms) = (pick(&studio, |m| m.ms), pick(&plain, |m| m.ms));
+    let ratio = median(s_ms.clone()) / median(p_ms.clone());
+    let (s_task, p_task) = (most(&pick(&studio, |m| m.longest_task)), most(&pick(&plain, |m| m.longest_task)));
+    let (s_heap, p_heap) = (median(pick(&studio, |m| m.heap_growth)) / 1048576.0, median(pick(&plain, |m| m.heap_growth)) / 1048576.0);
+    rows.push([
+        "65 MB base64 answer: click → first frame, ms".into(),
+        format!("{}; longest task {s_task:.0} ms; JS heap +{s_heap:.1} MB", spread(&s_ms)),
+        format!("{} (JS page, `atob`); longest task {p_task:.0} ms; JS heap +{p_heap:.1} MB", spread(&p_ms)),
+        format!("keep the lead: {}", verdict(ratio <= 1.0 && s_task <= p_task)),
+        format!("{ratio:.2}×"),
+    ]);
+
+    let mut wav_tasks = Vec::new();
+    let mut wav_growth = Vec::new();
+    for _ in 0..RUNS {
+        let browser = Browser::open(&stand_in.url()).await;
+        browser.choose_mode("one_shot").await;
+        browser.click("route-inline").await;
+        browser.js(WATCH).await;
+        let input = browser.find("input_audio-file").await;
+        input.send_keys(&media.join("big.wav").display().to_string()).await.expect("choose the big file");
+        browser.wait_for_text("input_audio-summary", "big.wav").await;
+        let sent = measure(&browser, "generate", "[data-testid=result-video]").await;
+        let before = browser.js(READ).await;
+        wav_tasks.push(sent.longest_task.max(before[1].as_f64().unwrap_or(0.0)));
+        wav_growth.push(sent.wasm_growth);
+        browser.stop().await;
     }
-    browser.reload().await;
-    browser.js("document.querySelector('.ths-advanced').open = true; return true;").await;
-    browser.click("route-inline").await;
-    browser.js(WATCH).await;
-    let input = browser.find("input_audio-file").await;
-    input.send_keys(&media.join("big.wav").display().to_string()).await.expect("choose the big file");
-    browser.wait_for_text("input_audio-summary", "big.wav").await;
-    browser.click("generate").await;
-    browser.wait_for_video().await;
-    let figures = browser.js(READ).await;
     let size_mb = std::fs::metadata(media.join("big.wav")).map(|m| m.len() as f64 / 1048576.0).unwrap_or(0.0);
-    println!(
-        "{:<22}: wasm memory +{:.2} MB, longest task {:.0} ms (checked, sent inline)",
-        format!("{size_mb:.0} MB local WAV"),
-        figures[0].as_f64().unwrap_or(f64::NAN) / 1048576.0,
-        figures[1].as_f64().unwrap_or(f64::NAN)
-    );
-    browser.stop().await;
+    rows.push([
+        format!("{size_mb:.0} MB local WAV checked and sent inline: longest main-thread task, ms"),
+        format!("{}; wasm +{:.1} MB", spread(&wav_tasks), most(&wav_growth) / 1048576.0),
+        "—".into(),
+        format!("≤ 100 ms: {}", verdict(most(&wav_tasks) <= 100.0)),
+        "—".into(),
+    ]);
 
-    println!("\n== client overhead: click to playing video, same request, stand-in with no delay (median ms) ==");
     let mut studio_runs = Vec::new();
     let mut plain_runs = Vec::new();
-    let browser = Browser::open(&stand_in.url()).await;
-    browser.choose_mode("one_shot").await;
     for _ in 0..RUNS {
-        let started = std::time::Instant::now();
-        browser.click("generate").await;
-        browser.wait_until("video", "const v = document.querySelector('[data-testid=result-video]'); return !!v && v.readyState >= 2;").await;
-        studio_runs.push(started.elapsed().as_secs_f64() * 1000.0);
-        browser.reload().await;
-    }
-    browser.client.goto(&format!("{}/plain.html", stand_in.url())).await.expect("plain page");
-    for _ in 0..RUNS {
+        let browser = Browser::open(&stand_in.url()).await;
+        browser.choose_mode("one_shot").await;
+        studio_runs.push(measure(&browser, "generate", "[data-testid=result-video]").await.ms);
+        browser.client.goto(&format!("{}/plain.html", stand_in.url())).await.expect("plain page");
         browser.find("go").await;
-        let started = std::time::Instant::now();
-        browser.click("go").await;
-        browser.wait_until("video", "const v = document.querySelector('video'); return !!v && v.readyState >= 2;").await;
-        plain_runs.push(started.elapsed().as_secs_f64() * 1000.0);
-        browser.client.refresh().await.expect("reload");
+        plain_runs.push(measure(&browser, "go", "video").await.ms);
+        browser.stop().await;
     }
-    let (studio, plain) = (median(studio_runs), median(plain_runs));
-    println!("studio {studio:.0}, hand-written JS page {plain:.0}: the studio adds {:.0} ms to a run the model takes ~119 000 ms for", studio - plain);
-    browser.stop().await;
+    let added = median(studio_runs.clone()) - median(plain_runs.clone());
+    rows.push([
+        "a run on a stand-in that answers at once: click → first frame, ms".into(),
+        spread(&studio_runs),
+        format!("{} (JS page)", spread(&plain_runs)),
+        format!("next to nothing beside the model's ~119 000 ms: {}", verdict(added < 1190.0)),
+        format!("+{added:.0} ms"),
+    ]);
     stand_in.stop().await;
+
+    let mut table = String::from("| figure | studio | baseline | goal | ratio |\n|---|---|---|---|---|\n");
+    for row in &rows {
+        table.push_str(&format!("| {} |\n", row.join(" | ")));
+    }
+    println!("{table}");
+    let out = repo_path("target/bench-table.md");
+    std::fs::write(&out, &table).unwrap_or_else(|e| panic!("{}: {e}", out.display()));
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmarks for the page's budgets; prints figures (see benches/page.rs).
+# Benchmarks for the page's budgets: prints one table (see benches/page.rs)
+# and puts it in docs/bench.md and in the README between its bench markers.
 # Sets up, builds the page and the Leptos counter baseline the same way.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,9 +10,27 @@ source scripts/wasm-env.sh
 source scripts/size-flags.sh
 (cd crates/counter && cargo build -q --release --target wasm32-unknown-unknown && trunk build --release --dist ../../target/counter-dist)
 bash scripts/csp-boot.sh target/counter-dist   # served under the same CSP as the page
-echo "counter page: $(bash scripts/size.sh target/counter-dist | tail -1)"
+gz_total() { bash scripts/size.sh "$1" | awk '$1 == "TOTAL" { print $2 }'; }
+export STUDIO_GZ_BYTES="$(gz_total dist)" COUNTER_GZ_BYTES="$(gz_total target/counter-dist)"
 mkdir -p target/bench-media
 [ -s target/bench-media/big.wav ] || ffmpeg -hide_banner -loglevel error -y -f lavfi -i "sine=frequency=220:duration=200" -ar 48000 -ac 1 target/bench-media/big.wav
 source scripts/env.sh
 unset RUSTC RUSTC_BOOTSTRAP CARGO_UNSTABLE_BUILD_STD CARGO_UNSTABLE_BUILD_STD_FEATURES CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS
 cargo bench -q -p talking-head-studio --bench page
+{
+  echo "Printed by \`bash scripts/bench.sh\` on $(date -u +%Y-%m-%d), $(nproc) cores:"
+  echo
+  cat target/bench-table.md
+} > docs/bench.md
+# The README shows the same table, between its markers.
+python3 - <<'PY'
+import re
+readme = open("README.md").read()
+table = open("docs/bench.md").read().strip()
+start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+if start in readme and end in readme:
+    before, rest = readme.split(start, 1)
+    _, after = rest.split(end, 1)
+    open("README.md", "w").write(f"{before}{start}\n{table}\n{end}{after}")
+PY
+echo "wrote docs/bench.md and the README's table"

@@ -1,12 +1,16 @@
 //! Reading answers. Error and status bodies are read up to a cap as they
-//! stream ([`read_capped`]); video stays in browser objects: a raw answer's
-//! chunks become the parts of a `Blob`, base64 is decoded by the browser a
+//! stream ([`read_capped`]); video stays in browser objects: a raw answer is
+//! assembled by the browser (`Response.blob()`), base64 is decoded by it a
 //! piece at a time. Rust reads only lengths, the first bytes, and capped text.
 
-use js_sys::{Array, JsString, Reflect, Uint8Array};
+use std::cell::Cell;
+use std::rc::Rc;
+
+use js_sys::{Array, Function, JsString, Object, Reflect, Uint8Array};
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, BlobPropertyBag, ReadableStreamDefaultReader, Response};
+use web_sys::{Blob, BlobPropertyBag, ReadableStream, ReadableStreamDefaultReader, Response};
 #[cfg(all(test, target_arch = "wasm32"))]
 use web_sys::Headers;
 
@@ -84,22 +88,49 @@ pub async fn video_of(response: &Response, asked_for_base64: bool, endpoint: &En
     Ok(Video { blob: checked_video(blob).await?, remaining_credits, credits_consumed, from_stand_in })
 }
 
-/// Reads the body chunk by chunk, reporting bytes; the chunks stay JS
-/// objects and become the parts of one Blob.
+/// The browser assembles the Blob itself (`Response.blob()`), at its own
+/// speed: the body only passes through a stream that counts its bytes, and
+/// the count is reported a few times a second, not per chunk.
 async fn read_blob(response: &Response, run: &Run<'_>) -> Result<Blob, ApiError> {
     let total = header(response, "content-length").and_then(|n| n.parse::<f64>().ok());
     let Some(body) = response.body() else { return Blob::new().map_err(|e| network(&e)) };
-    let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
-    let parts = Array::new();
-    let mut received = 0.0;
-    run.progress(Progress::Receiving { received, total });
-    while let Some(chunk) = next_chunk(&reader, run).await? {
-        received += f64::from(chunk.length());
-        parts.push(&chunk);
-        run.progress(Progress::Receiving { received, total });
-    }
-    Blob::new_with_u8_array_sequence(&parts).map_err(|e| network(&e))
+    let received = Rc::new(Cell::new(0.0));
+    let counter = received.clone();
+    let count = Closure::<dyn FnMut(JsValue, JsValue)>::new(move |chunk: JsValue, controller: JsValue| {
+        counter.set(counter.get() + Reflect::get(&chunk, &JsValue::from_str("byteLength")).ok().and_then(|n| n.as_f64()).unwrap_or(0.0));
+        if let Ok(enqueue) = Reflect::get(&controller, &JsValue::from_str("enqueue")).and_then(|f| f.dyn_into::<Function>()) {
+            let _ = enqueue.call1(&controller, &chunk);
+        }
+    });
+    let transformer = Object::new();
+    Reflect::set(&transformer, &JsValue::from_str("transform"), count.as_ref()).map_err(|e| network(&e))?;
+    let counting = Reflect::get(&js_sys::global(), &JsValue::from_str("TransformStream"))
+        .and_then(|c| c.dyn_into::<Function>())
+        .and_then(|c| Reflect::construct(&c, &Array::of1(&transformer)))
+        .map_err(|e| network(&e))?;
+    let pipe_through: Function = Reflect::get(&body, &JsValue::from_str("pipeThrough")).and_then(|f| f.dyn_into()).map_err(|e| network(&e))?;
+    let counted: ReadableStream = pipe_through.call1(&body, &counting).and_then(|s| s.dyn_into()).map_err(|e| network(&e))?;
+    let assembled = Response::new_with_opt_readable_stream(Some(&counted)).and_then(|r| r.blob()).map_err(|e| network(&e))?;
+    run.progress(Progress::Receiving { received: 0.0, total });
+    let blob = loop {
+        let tick = js_sys::Promise::new(&mut |resolve, _| {
+            if let Some(window) = web_sys::window() {
+                let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, PROGRESS_EVERY_MS);
+            }
+        });
+        let first = run.wait(js_sys::Promise::race(&Array::of2(&assembled, &tick))).await?;
+        if let Some(blob) = first.dyn_ref::<Blob>() {
+            break blob.clone();
+        }
+        run.progress(Progress::Receiving { received: received.get(), total });
+    };
+    run.progress(Progress::Receiving { received: blob.size(), total });
+    drop(count);
+    Ok(blob)
 }
+
+/// How often a raw answer's bytes are reported while it arrives.
+const PROGRESS_EVERY_MS: i32 = 200;
 
 /// A base64 answer decoded as it arrives, chunk by chunk, so there is never
 /// one 65 MB string nor one long main-thread task. In JSON, the value is
