@@ -55,6 +55,9 @@ const WATCH: &str = "window.__long = []; new PerformanceObserver((l) => window._
 const READ: &str = "return [(window.__studioWasmMemory ? window.__studioWasmMemory.buffer.byteLength : 0) - window.__mem0, Math.max(0, ...window.__long), \
                     (performance.memory ? performance.memory.usedJSHeapSize : 0) - window.__heap0];";
 
+/// The studio's video: shown as soon as it is here (while it is kept), then as the result.
+const STUDIO_VIDEO: &str = "[data-testid=arrived-video], [data-testid=result-video]";
+
 /// One measured run: ms from click to the first frame, and what READ saw.
 struct Measured {
     ms: f64,
@@ -83,7 +86,7 @@ async fn big_answers(stand_in: &stand_in::Running, pad_mb: u32, base64: bool) ->
         let browser = Browser::open(&stand_in.url()).await;
         browser.choose_mode("one_shot").await;
         stand_in.fail_next(padded());
-        studio.push(measure(&browser, "generate", "[data-testid=result-video]").await);
+        studio.push(measure(&browser, "generate", STUDIO_VIDEO).await);
         browser.client.goto(&format!("{}/plain.html{}", stand_in.url(), if base64 { "?base64=1" } else { "" })).await.expect("plain page");
         browser.find("go").await;
         stand_in.fail_next(padded());
@@ -184,7 +187,7 @@ async fn main() {
         let input = browser.find("input_audio-file").await;
         input.send_keys(&media.join("big.wav").display().to_string()).await.expect("choose the big file");
         browser.wait_for_text("input_audio-summary", "big.wav").await;
-        let sent = measure(&browser, "generate", "[data-testid=result-video]").await;
+        let sent = measure(&browser, "generate", STUDIO_VIDEO).await;
         let before = browser.js(READ).await;
         wav_tasks.push(sent.longest_task.max(before[1].as_f64().unwrap_or(0.0)));
         wav_growth.push(sent.wasm_growth);
@@ -204,7 +207,7 @@ async fn main() {
     for _ in 0..RUNS {
         let browser = Browser::open(&stand_in.url()).await;
         browser.choose_mode("one_shot").await;
-        studio_runs.push(measure(&browser, "generate", "[data-testid=result-video]").await.ms);
+        studio_runs.push(measure(&browser, "generate", STUDIO_VIDEO).await.ms);
         browser.client.goto(&format!("{}/plain.html", stand_in.url())).await.expect("plain page");
         browser.find("go").await;
         plain_runs.push(measure(&browser, "go", "video").await.ms);

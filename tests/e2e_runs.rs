@@ -280,3 +280,21 @@ async fn a_full_storage_quota_is_reported_and_the_video_still_shows() {
     browser.stop().await;
     stand_in.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_video_plays_at_once_while_it_is_kept_and_its_ticket_stays_until_then() {
+    let stand_in = stand_in_with(|c| c.delay = Duration::from_millis(300)).await;
+    let browser = Browser::open(&stand_in.url()).await;
+    // The history's database never answers from now on: keeping the video takes for ever.
+    browser.js("Object.defineProperty(window, 'indexedDB', { value: { open: () => ({}) }, configurable: true }); return true;").await;
+    browser.click("generate").await;
+    browser
+        .wait_until("the video to play before it is kept", "const v = document.querySelector('[data-testid=arrived-video]'); return !!v && v.readyState >= 2;")
+        .await;
+    assert!(browser.text("arrived").await.contains("keeping it in this browser's history"));
+    let job = browser.js("return localStorage.getItem('talking-head-studio.job.v1');").await;
+    assert!(job.as_str().is_some_and(|j| j.contains("stand-in-")), "the ticket stays until the video is kept: {job}");
+    assert_eq!(browser.js("return !document.querySelector('[data-testid=result]');").await, json!(true), "not said finished before it is kept");
+    browser.stop().await;
+    stand_in.stop().await;
+}

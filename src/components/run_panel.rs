@@ -128,6 +128,11 @@ pub fn RunPanel() -> impl IntoView {
     let studio = use_studio();
     let (checked, resolved, run) = (studio.checked, studio.resolved, studio.run);
     let now = RwSignal::new(js_sys::Date::now());
+    // The video, once it is here (shown while it is kept); changes once per run.
+    let arrived = Memo::new(move |_| studio.progress.with(|p| match p {
+        Some(Progress::Arrived { url }) => Some(url.clone()),
+        _ => None,
+    }));
     let timeout_ok = move || studio.run_settings.with(|r| r.timeout().is_ok());
     let can_send = move || checked.with(Result::is_ok) && resolved.with(Result::is_ok) && timeout_ok() && !studio.running();
 
@@ -189,6 +194,16 @@ pub fn RunPanel() -> impl IntoView {
             {pending_job_view(studio)}
             {move || match run.get() {
                 RunState::Idle => ().into_any(),
+                RunState::Running { .. } if arrived.with(Option::is_some) => {
+                    let src = arrived.get().map(|url| url.as_str().to_string()).unwrap_or_default();
+                    view! {
+                        <div class="ths-result" data-testid="arrived">
+                            <video data-testid="arrived-video" controls autoplay playsinline src=src></video>
+                            <p class="ths-note">"The video is here; keeping it in this browser's history…"</p>
+                        </div>
+                    }
+                    .into_any()
+                }
                 RunState::Running { started_ms } => {
                     let elapsed = ((now.get() - started_ms).max(0.0) / 1000.0) as u32;
                     view! {

@@ -404,7 +404,7 @@ impl ProgressEvent {
             Progress::Submitted(_) => Stage::Submitted,
             Progress::Queued => Stage::Queued,
             Progress::Processing => Stage::Processing,
-            Progress::Receiving { .. } => Stage::Receiving,
+            Progress::Receiving { .. } | Progress::Arrived { .. } => Stage::Receiving,
             Progress::RetryingIn { .. } | Progress::Paced { .. } => Stage::Retrying,
             Progress::Trouble { .. } => Stage::Trouble,
         };

@@ -66,6 +66,9 @@ pub enum Progress {
     /// Not sent yet: waiting `secs_left` s to keep within the account's
     /// requests per minute (a comparison's later drafts).
     Paced { secs_left: u32 },
+    /// The video is here and checked, and can be played while it is being
+    /// kept in the history (the run ends once it is kept).
+    Arrived { url: crate::browser::object_url::ObjectUrl },
 }
 
 impl Progress {
@@ -84,6 +87,7 @@ impl Progress {
             Progress::RetryingIn { secs_left, attempt, reason } => {
                 format!("{reason} The run was not started, so nothing was charged: sending it again by itself in {secs_left} s (retry {attempt}).")
             }
+            Progress::Arrived { .. } => "The video is here; keeping it in this browser's history…".into(),
             Progress::Paced { secs_left } => format!("Not sent yet: waiting {secs_left} s to keep within the account's requests per minute."),
             Progress::Trouble { request_id, secs_left, reason } => {
                 format!("Connection trouble ({reason}) — still following job {request_id}; asking again in {secs_left} s. Reading a job's status is free.")

@@ -111,8 +111,12 @@ pub struct RunSize {
     pub photo_pixels: Option<f64>,
 }
 
-/// Keeps the video in the history (awaiting the write), then makes it showable.
-async fn keep(video: Video, labels: &Labels<'_>, history: Option<&History>) -> Result<Finished, ApiError> {
+/// Shows the video ([`Progress::Arrived`]) and keeps it in the history, awaiting the write.
+async fn keep(video: Video, labels: &Labels<'_>, history: Option<&History>, run: &Run<'_>) -> Result<Finished, ApiError> {
+    let url = ObjectUrl::new(&video.blob).ok_or(ApiError::NotAVideo { detail: "the browser could not hold it".into() })?;
+    // Shown at once: writing a big video to IndexedDB takes a while, and the
+    // bytes are safe in the page meanwhile (the ticket goes only once kept).
+    (run.on_progress)(Progress::Arrived { url: url.clone() });
     let id = js_sys::Date::now();
     let not_kept = match history {
         Some(history) => {
@@ -135,7 +139,6 @@ async fn keep(video: Video, labels: &Labels<'_>, history: Option<&History>) -> R
         }
         None => None,
     };
-    let url = ObjectUrl::new(&video.blob).ok_or(ApiError::NotAVideo { detail: "the browser could not hold it".into() })?;
     Ok(Finished {
         url,
         summary: labels.summary.to_string(),
@@ -170,7 +173,7 @@ pub async fn generate(plan: &Plan<'_>, store: &Store, history: Option<&History>,
             let video = net::generate(plan.endpoint, &sent, &inline, run).await?;
             let (summary, file_name) = (plan.request.summary(), plan.request.file_name(&today()));
             let labels = Labels { summary: &summary, file_name: &file_name, draft: plan.draft, sized: plan.size, started_at_ms, draft_secs: None };
-            keep(video, &labels, history).await
+            keep(video, &labels, history, run).await
         }
         RunMode::Job => {
             let job = submit(plan, run).await?;
@@ -211,7 +214,7 @@ pub async fn follow_job(endpoint: &Endpoint, job: &PendingJob, history: Option<&
     let finished = match outcome {
         Ok(video) => {
             let labels = Labels { summary: &job.summary, file_name: &job.file_name, draft: &job.draft, sized, started_at_ms: job.started_at_ms, draft_secs };
-            keep(video, &labels, history).await
+            keep(video, &labels, history, run).await
         }
         Err(error) => Err(error),
     };
