@@ -67,6 +67,10 @@ struct Measured {
 }
 
 async fn measure(browser: &Browser, click: &str, video: &str) -> Measured {
+    if click == "generate" {
+        // The portrait's face check (a worker) runs after load: let it finish, so it does not share the two cores with the run.
+        browser.wait_for_text("face-status", "face").await;
+    }
     browser.js(WATCH).await;
     let started = std::time::Instant::now();
     browser.click(click).await;
@@ -187,9 +191,11 @@ async fn main() {
         let input = browser.find("input_audio-file").await;
         input.send_keys(&media.join("big.wav").display().to_string()).await.expect("choose the big file");
         browser.wait_for_text("input_audio-summary", "big.wav").await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        // The check's long tasks, read before measure() starts watching the send.
+        let checked = browser.js(READ).await;
         let sent = measure(&browser, "generate", STUDIO_VIDEO).await;
-        let before = browser.js(READ).await;
-        wav_tasks.push(sent.longest_task.max(before[1].as_f64().unwrap_or(0.0)));
+        wav_tasks.push(sent.longest_task.max(checked[1].as_f64().unwrap_or(0.0)));
         wav_growth.push(sent.wasm_growth);
         browser.stop().await;
     }
