@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use tsify_next::Tsify;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
-use web_sys::{AbortController, AbortSignal, Blob};
+use web_sys::{AbortController, AbortSignal};
 
 use super::convert::{endpoint_settings, to_js, JobTicket, ProgressEvent};
 use super::{api_error_js, checked, invalid_options, invalid_request, options_of};
@@ -22,8 +22,8 @@ use crate::api::endpoint::Endpoint;
 use crate::api::error::ApiError;
 use crate::api::request::{InputSource, NormalizedRequest};
 use crate::media::local;
-use crate::media::trim::Trim;
 use crate::net::{self, Inline, Progress, Run};
+use crate::studio::compare_run;
 
 /// The request's fields a variant may change.
 const VARIANT_FIELDS: [&str; 5] = ["pose_style", "expression_scale", "preprocess", "image_size", "enhancer"];
@@ -165,19 +165,13 @@ impl JsDrafts {
     }
 }
 
-/// The voice read into the page and cut, as a data: URI.
+/// The voice read into the page and cut (as the page's comparison does), as a data: URI.
 async fn cut_voice(voice: &InputSource, from_secs: f64, draft_secs: f64) -> Result<js_sys::JsString, ApiError> {
-    let unreadable = |detail: String| ApiError::LocalFile { detail };
-    let address = voice.address().ok_or_else(|| unreadable("the voice is not an address or data: URI".into()))?;
-    let window = web_sys::window().ok_or_else(|| unreadable("no window".into()))?;
-    let refused = |_| unreadable("the voice could not be read into the page (its server must allow other pages to read it: CORS)".into());
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(address)).await.map_err(refused)?.dyn_into().map_err(refused)?;
-    let blob: Blob = JsFuture::from(response.blob().map_err(refused)?).await.map_err(refused)?.dyn_into().map_err(refused)?;
-    let clip = local::load_audio(&blob, "voice").await.map_err(|e| unreadable(e.to_string()))?;
-    let audio = clip.audio.as_ref().ok_or_else(|| unreadable("the voice could not be decoded".into()))?;
-    let stretch = Trim { start: from_secs, end: from_secs + draft_secs }.within(clip.measure);
-    let cut = local::trimmed_wav(audio, stretch).await.map_err(|e| unreadable(e.to_string()))?;
-    local::data_uri(&cut).await.map_err(|e| unreadable(e.to_string()))
+    let unreadable = |e: crate::media::MediaProblem| ApiError::LocalFile { detail: e.to_string() };
+    let address = voice.address().ok_or_else(|| ApiError::LocalFile { detail: "the voice is not an address or data: URI".into() })?;
+    let clip = compare_run::fetch_voice(address).await.map_err(unreadable)?;
+    let cut = compare_run::cut_voice(&clip, from_secs, draft_secs).await.map_err(unreadable)?;
+    local::data_uri(&cut).await.map_err(unreadable)
 }
 
 /// Sends the drafts one after another, paced, and follows each; resolves with every result.

@@ -227,7 +227,7 @@ pub fn reopen(store: &Store) -> Option<(Comparison, bool)> {
 
 /// Reads a voice address into the page for cutting (its server must allow it: CORS).
 pub async fn fetch_voice(uri: &str) -> Result<LocalMedia, MediaProblem> {
-    let refused = || MediaProblem::Browser("the voice's server does not let other pages read it (CORS): choose the file instead".into());
+    let refused = || MediaProblem::Browser("the voice's server does not let other pages read it (CORS)".into());
     let window = web_sys::window().ok_or_else(refused)?;
     let response: web_sys::Response = wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(uri)).await.map_err(|_| refused())?.dyn_into().map_err(|_| refused())?;
     if !response.ok() {
