@@ -59,8 +59,13 @@ pub fn refresh(studio: Studio) {
             }
         }
     }
+    // The history list is read again only when a draft's video was added to it.
+    let done = |c: &Option<Comparison>| c.as_ref().map_or(0, |c| c.done_count().0);
+    let added = done(&stored) > studio.comparison.try_with_untracked(done).unwrap_or(0);
     let _ = studio.comparison.try_set(stored);
-    let _ = studio.history_version.try_update(|v| *v += 1);
+    if added {
+        let _ = studio.history_version.try_update(|v| *v += 1);
+    }
 }
 
 /// On opening the page: a kept comparison comes back, and whatever it has
