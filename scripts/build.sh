@@ -1,16 +1,33 @@
 #!/usr/bin/env bash
 # Builds the page into dist/ (release, size-tuned, wasm-opt -Oz) and prints
 # its gzipped size. Assumes scripts/setup.sh has run.
+#
+# The wasm is split: parts of the studio shown only after a click or later
+# (Leptos `#[lazy]` functions, see src/components/later.rs) are cut into wasm
+# chunks of their own by wasm-split, which the browser fetches on first use.
+# Trunk cannot run that step, so this script is the build: cargo (linked
+# with --emit-relocs, which wasm-split reads) → wasm-split → wasm-bindgen →
+# wasm-opt into dist/pkg/, beside index.html, style/ and web/boot.js copied
+# as they are (Trunk's CSS minifying saved nothing here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/wasm-env.sh
 source scripts/size-flags.sh
-# Online build first: fetches every crate (std's too), so Trunk's offline
-# build finds them all.
-cargo build -q --release --target wasm32-unknown-unknown --bin talking-head-studio
-trunk build --release
-# The Content-Security-Policy allows no inline script: Trunk's loader goes to boot.js.
-bash scripts/csp-boot.sh dist
+cargo build -q --release --target wasm32-unknown-unknown --bin talking-head-studio --features split
+split=target/wasm-split
+rm -rf "$split" dist
+mkdir -p "$split" dist/pkg dist/style
+cp index.html web/boot.js dist/
+cp style/main.css dist/style/
+wasm-split-cli --out-name studio target/wasm32-unknown-unknown/release/talking-head-studio.wasm "$split"
+# Keep the exports wasm-split's chunks link against; their names stay mangled for the same reason.
+wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle --out-name studio --out-dir dist/pkg "$split/studio.wasm"
+wasm-opt -Oz dist/pkg/studio_bg.wasm -o dist/pkg/studio_bg.wasm
+cp "$split/__wasm_split.js" dist/pkg/
+for chunk in "$split"/*.wasm; do
+  [ "$chunk" = "$split/studio.wasm" ] && continue
+  wasm-opt -Oz "$chunk" -o "dist/pkg/$(basename "$chunk")"
+done
 # The face check's worker, fetched only when a portrait is chosen.
 bash scripts/build-face.sh dist/face
 bash scripts/size.sh

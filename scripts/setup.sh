@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
 WASM_BINDGEN_VERSION=0.2.130   # must equal the `=` pin in Cargo.toml
+WASM_SPLIT_VERSION=0.2.4        # its CLI has no --version: `cargo install --list` tells
 TRUNK_VERSION=0.21.14          # 0.22 needs a newer rustc than Debian's rustc-web
 BINARYEN_VERSION=132.0.0       # Debian's binaryen 108 emits modules Chromium rejects
 TYPESCRIPT_VERSION=5.9.3       # type-checks the package's .d.ts
@@ -52,6 +53,12 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; th
   # Not --locked: its lockfile names a crate version the registry here lacks.
   cargo install -q wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
+# wasm-split: cuts the page's wasm into the first load and the chunks its
+# `#[lazy]` parts are fetched from (scripts/build.sh).
+if ! cargo install --list 2>/dev/null | grep -q "^wasm_split_cli_support v$WASM_SPLIT_VERSION:"; then
+  log "building wasm-split-cli $WASM_SPLIT_VERSION (about 2 minutes)"
+  cargo install -q wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --locked --features build-binary --force
+fi
 if ! trunk --version 2>/dev/null | grep -q " $TRUNK_VERSION\$"; then
   log "building trunk $TRUNK_VERSION (about 6 minutes)"
   cargo install -q trunk --version "$TRUNK_VERSION" --locked --force
@@ -88,7 +95,7 @@ bash "$ROOT/scripts/make-media.sh"
 
 # --- 5. Final check: fail loudly, never let a test skip quietly ----------------
 source "$ROOT/scripts/env.sh"
-for tool in wasm-bindgen trunk chromium chromedriver ffmpeg espeak-ng wasm-opt node tsc curl redis-server; do
+for tool in wasm-bindgen wasm-split-cli trunk chromium chromedriver ffmpeg espeak-ng wasm-opt node tsc curl redis-server; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool is still missing after setup"
 done
 [ "$have_wasm_target" = 1 ] || [ -x /usr/lib/llvm-22/bin/wasm-ld ] || die "no wasm32 linker"

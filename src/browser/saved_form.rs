@@ -180,6 +180,12 @@ impl Store {
         let _ = self.set("trim", text.as_deref());
     }
 
+    /// Whether a comparison is kept (without reading it: the page's first
+    /// load does not carry the comparison's code).
+    pub fn has_comparison(&self) -> bool {
+        self.get("comparison").is_some()
+    }
+
     /// The comparison of drafts going on (or ended but not yet cleared).
     pub fn load_comparison(&self) -> Option<Comparison> {
         Comparison::from_json(&self.get("comparison")?)

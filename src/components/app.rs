@@ -3,9 +3,10 @@
 use leptos::prelude::*;
 
 use super::code_panel::CodePanel;
-use super::compare_panel::{self, ComparePanel};
+use super::compare_panel::ComparePanel;
 use super::endpoint_picker::EndpointPicker;
-use super::history_list::HistoryList;
+use super::history_list::history_part;
+use super::later::later;
 use super::request_form::{InputsSection, SettingsSection};
 use super::run_panel::{start_run, RunPanel};
 use crate::studio::run_rules::{self, RunTitle, Start};
@@ -142,8 +143,6 @@ pub fn App(#[prop(optional)] options: StudioOptions) -> impl IntoView {
             start_run(studio, Start::Resume(Box::new(job)));
         }
     }
-    // A comparison of drafts comes back whole, and goes on where it can.
-    compare_panel::reopen(studio);
     on_cleanup(move || {
         studio.cancel();
         if let Some(Some(c)) = studio.compare_abort.try_get_value() {
@@ -175,7 +174,7 @@ pub fn App(#[prop(optional)] options: StudioOptions) -> impl IntoView {
                     </div>
                 </div>
                 <ComparePanel />
-                <HistoryList />
+                {later(history_part())}
             </main>
         </div>
     }

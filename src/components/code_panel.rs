@@ -2,12 +2,31 @@
 
 use leptos::prelude::*;
 
+use super::later::{later, later_part};
 use super::studio::use_studio;
 use crate::api::endpoint::SADTALKER_PATH;
 use crate::api::snippet::{self, Language};
 
+/// The section as the first load draws it; the snippets' code is fetched when it is first opened.
 #[component]
 pub fn CodePanel() -> impl IntoView {
+    let opened = RwSignal::new(false);
+    view! {
+        <details class="ths-code" data-testid="code-panel" on:toggle=move |_| if !opened.get_untracked() { opened.set(true) }>
+            <summary>"Request as code"</summary>
+            {move || opened.get().then(|| later(code_part()))}
+        </details>
+    }
+}
+
+later_part! {
+    fn code_part() -> AnyView {
+        view! { <CodeBody /> }.into_any()
+    }
+}
+
+#[component]
+fn CodeBody() -> impl IntoView {
     let studio = use_studio();
     let language = RwSignal::new(Language::Curl);
     let copied = RwSignal::new(false);
@@ -32,8 +51,6 @@ pub fn CodePanel() -> impl IntoView {
         copied.set(true);
     };
     view! {
-        <details class="ths-code" data-testid="code-panel">
-            <summary>"Request as code"</summary>
             <div class="ths-tabs">{tabs.into_iter().collect_view()}</div>
             <p class="ths-hint">{move || match key_variable() {
                 Some(variable) => format!("The key is read from the environment variable {variable}, never copied from this page."),
@@ -41,6 +58,5 @@ pub fn CodePanel() -> impl IntoView {
             }}</p>
             <pre data-testid="code">{move || code().unwrap_or_else(|| "Fix the marked fields to see the request.".into())}</pre>
             <button type="button" data-testid="copy-code" on:click=copy>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
-        </details>
     }
 }

@@ -10,10 +10,12 @@ use leptos::task::spawn_local;
 use web_sys::AbortController;
 
 use super::compare_grid::CompareGrid;
+use super::later::{later, later_part};
 use super::studio::{use_studio, LocalState, Studio};
 use crate::api::compare::{self, Preset, Variant};
 use crate::api::run_settings::DEFAULT_TIMEOUT_SECS;
 use crate::browser::notify;
+use crate::browser::saved_form::Store;
 use crate::media::local;
 use crate::net::Progress;
 use crate::studio::compare_run::{self, Drafts};
@@ -153,8 +155,32 @@ fn start(studio: Studio, variants: Vec<Variant>, draft_secs: f64) {
     });
 }
 
+/// The section as the first load draws it: its code (and a kept
+/// comparison's) is fetched when it is opened, or at once when a comparison
+/// is kept here.
 #[component]
 pub fn ComparePanel() -> impl IntoView {
+    let studio = use_studio();
+    let wanted = RwSignal::new(studio.store.with_value(Store::has_comparison));
+    view! {
+        <details class="ths-compare" data-testid="compare" open=move || studio.comparison.with(Option::is_some)
+            on:toggle=move |_| if !wanted.get_untracked() { wanted.set(true) }>
+            <summary>"Compare settings on short drafts"</summary>
+            {move || wanted.get().then(|| later(compare_part()))}
+        </details>
+    }
+}
+
+later_part! {
+    fn compare_part() -> AnyView {
+        // A comparison kept here comes back (and goes on) with the section's code.
+        reopen(use_studio());
+        view! { <CompareBody /> }.into_any()
+    }
+}
+
+#[component]
+fn CompareBody() -> impl IntoView {
     let studio = use_studio();
     // The last comparison's variants, so another round starts from them.
     let kept = studio.comparison.with_untracked(|c| c.as_ref().map(|c| c.drafts.iter().map(|d| d.variant).collect::<Vec<Variant>>()));
@@ -184,8 +210,6 @@ pub fn ComparePanel() -> impl IntoView {
         }
     };
     view! {
-        <details class="ths-compare" data-testid="compare" open=move || studio.comparison.with(Option::is_some)>
-            <summary>"Compare settings on short drafts"</summary>
             <p class="ths-hint">"Each variant runs on the first seconds of the voice, for a fraction of a run's price; pick the best, then make it in full."</p>
             <div class="ths-compare-plan" hidden=move || studio.comparison.with(|c| c.as_ref().is_some_and(|c| !c.is_over()))>
             <div class="ths-actions">
@@ -236,6 +260,5 @@ pub fn ComparePanel() -> impl IntoView {
                 {move || studio.compare_problem.get()}
             </p>
             <CompareGrid />
-        </details>
     }
 }

@@ -25,8 +25,15 @@ struct Row {
     url: ObjectUrl,
 }
 
+super::later::later_part! {
+    /// The history list, fetched after the form is drawn.
+    pub fn history_part() -> AnyView {
+        view! { <HistoryList /> }.into_any()
+    }
+}
+
 #[component]
-pub fn HistoryList() -> impl IntoView {
+fn HistoryList() -> impl IntoView {
     let studio = use_studio();
     let rows = RwSignal::new(None::<Result<Vec<Row>, HistoryError>>);
     Effect::new(move |_| {

@@ -9,6 +9,7 @@ mod compare_panel;
 mod controls;
 mod endpoint_picker;
 mod history_list;
+mod later;
 mod local_input;
 mod previews;
 mod request_form;

@@ -5,6 +5,7 @@
 
 use leptos::prelude::*;
 
+use super::later::later_part;
 use super::studio::Studio;
 use crate::api::estimate::tenths_text;
 use crate::media::local::LocalMedia;
@@ -37,7 +38,14 @@ fn handle(
     }
 }
 
-pub fn trim_editor(studio: Studio, media: &LocalMedia) -> impl IntoView {
+later_part! {
+    /// The editor, fetched when a local voice clip is first shown.
+    pub fn trim_part(studio: Studio, media: LocalMedia) -> AnyView {
+        trim_editor(studio, &media).into_any()
+    }
+}
+
+fn trim_editor(studio: Studio, media: &LocalMedia) -> impl IntoView {
     let duration = media.measure;
     let peaks = media.peaks.clone();
     let src = media.preview.as_str().to_string();
