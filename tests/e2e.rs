@@ -1,7 +1,7 @@
 //! End to end in real Chromium over WebDriver: the built page (`dist/`)
 //! served by the stand-in, filled in and used as a person would.
 //!
-//! Needs `trunk build --release` first and chromedriver (scripts/test.sh does both).
+//! Needs `bash scripts/build.sh` first and chromedriver (scripts/test.sh does both).
 #![cfg(not(target_arch = "wasm32"))]
 
 mod support;
@@ -126,7 +126,7 @@ async fn proxy_mode_goes_page_to_proxy_to_stand_in_without_a_key_in_the_page() {
     const SERVER_KEY: &str = "key-only-the-proxy-knows";
     let stand_in = {
         let dist = repo_path("dist");
-        assert!(dist.join("index.html").is_file(), "dist/ is missing: run `trunk build --release` first");
+        assert!(dist.join("index.html").is_file(), "dist/ is missing: run `bash scripts/build.sh` first");
         let config = stand_in::Config {
             api_key: SERVER_KEY.into(),
             delay: Duration::from_millis(300),
@@ -164,4 +164,41 @@ async fn proxy_mode_goes_page_to_proxy_to_stand_in_without_a_key_in_the_page() {
     browser.stop().await;
     proxy.stop().await;
     stand_in.stop().await;
+}
+
+/// The page's parts shown later come from wasm chunks (scripts/build.sh):
+/// one that cannot be fetched is said plainly, the page keeps working, and
+/// "Try again" fetches it once it is there.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_part_whose_code_cannot_be_fetched_says_so_and_tries_again() {
+    let site = tempfile::tempdir().expect("temp dir");
+    let copied = std::process::Command::new("cp").arg("-r").arg(repo_path("dist")).arg(site.path()).status().expect("cp runs");
+    assert!(copied.success(), "dist/ copied");
+    let pkg = site.path().join("dist/pkg");
+    let chunk = std::fs::read_dir(&pkg)
+        .expect("dist/pkg")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("split_code_part")))
+        .expect("the code panel is a chunk of its own (was the page built by scripts/build.sh?)");
+    let away = chunk.with_extension("away");
+    std::fs::rename(&chunk, &away).expect("chunk moved away");
+
+    let root = site.path().join("dist");
+    let stand_in = support::stand_in_with(|c| c.static_dir = Some(root)).await;
+    let browser = Browser::start().await;
+    browser.client.goto(&stand_in.url()).await.expect("page loads");
+    browser.find("generate").await;
+    browser.js(&format!("document.querySelector('{} summary').click()", Browser::testid("code-panel"))).await;
+    let said = browser.wait_for_text("part-missing", "could not be loaded").await;
+    assert!(said.contains("try again"), "{said}");
+    // The page is alive: the form still answers.
+    browser.type_into("pose_style", "99").await;
+    browser.wait_for_text("error-pose_style", "0 to 45").await;
+
+    std::fs::rename(&away, &chunk).expect("chunk back");
+    browser.type_into("pose_style", "7").await;
+    browser.click("part-retry").await;
+    browser.wait_for_text("code", "curl").await;
+    browser.stop().await;
 }

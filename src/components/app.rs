@@ -174,7 +174,7 @@ pub fn App(#[prop(optional)] options: StudioOptions) -> impl IntoView {
                     </div>
                 </div>
                 <ComparePanel />
-                {later(history_part())}
+                {later(history_part)}
             </main>
         </div>
     }

@@ -14,7 +14,7 @@ pub fn CodePanel() -> impl IntoView {
     view! {
         <details class="ths-code" data-testid="code-panel" on:toggle=move |_| if !opened.get_untracked() { opened.set(true) }>
             <summary>"Request as code"</summary>
-            {move || opened.get().then(|| later(code_part()))}
+            {move || opened.get().then(|| later(code_part))}
         </details>
     }
 }

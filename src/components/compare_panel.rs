@@ -166,7 +166,7 @@ pub fn ComparePanel() -> impl IntoView {
         <details class="ths-compare" data-testid="compare" open=move || studio.comparison.with(Option::is_some)
             on:toggle=move |_| if !wanted.get_untracked() { wanted.set(true) }>
             <summary>"Compare settings on short drafts"</summary>
-            {move || wanted.get().then(|| later(compare_part()))}
+            {move || wanted.get().then(|| later(compare_part))}
         </details>
     }
 }

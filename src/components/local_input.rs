@@ -185,7 +185,7 @@ pub fn local_input(field: Field) -> impl IntoView {
                 } else {
                     view! {
                         <audio controls src=src data-testid=format!("{name}-preview")></audio>
-                        {super::later::later(super::trim_editor::trim_part(studio, media.clone()))}
+                        { let media = media.clone(); super::later::later(move || super::trim_editor::trim_part(studio, media.clone())) }
                     }
                     .into_any()
                 };

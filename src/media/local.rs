@@ -1,7 +1,9 @@
 //! Local files and recordings, checked in the browser before anything is
 //! sent. Their bytes stay in browser objects (`Blob`, `ArrayBuffer`,
 //! `AudioBuffer`): only the first bytes are sniffed in Rust, and audio is
-//! read in small chunks for the silence check and the WAV encoding.
+//! read in small chunks for the silence check and the WAV encoding. A plain
+//! WAV is never decoded whole: its header tells its length and its samples
+//! are read in slices of the file (`media::wav`).
 
 use js_sys::{Array, JsString, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
@@ -10,6 +12,7 @@ use web_sys::{AudioBuffer, Blob, BlobPropertyBag, FileReader, ImageBitmap, Offli
 
 use crate::api::estimate;
 use crate::media::trim::{self, Trim};
+use crate::media::wav::{self, WavLayout};
 use crate::media::{self, AudioKind, MediaProblem};
 use crate::browser::object_url::ObjectUrl;
 
@@ -28,8 +31,8 @@ pub struct LocalMedia {
     pub preview: ObjectUrl,
     /// A voice clip's length in seconds; a picture's pixel count.
     pub measure: f64,
-    /// A voice clip as decoded (a browser object), kept so a trim can be cut from it.
-    pub audio: Option<AudioBuffer>,
+    /// A voice clip's samples, kept so a trim can be cut from them.
+    pub audio: Option<VoiceSamples>,
     /// A voice clip's loudness in [`trim::PEAKS`] stretches, for the waveform and "trim silence".
     pub peaks: Vec<f32>,
     /// Said beside the input: a conversion, or a long clip's cost.
@@ -79,11 +82,28 @@ pub async fn load_image(file: &Blob, name: &str) -> Result<LocalMedia, MediaProb
     })
 }
 
+/// How the stretch of a voice clip that is sent gets cut from it.
+#[derive(Clone, Debug)]
+pub enum VoiceSamples {
+    /// Decoded by the browser (a browser object): anything but a plain WAV.
+    Decoded(AudioBuffer),
+    /// A plain WAV: cut from slices of the file itself, never decoded whole.
+    Wav(WavLayout),
+}
+
 /// A voice clip: really audio, decodable, not silent, of a sensible length;
 /// anything but WAV or MP3 (a microphone's WebM/Opus, M4A, OGG) becomes WAV.
 pub async fn load_audio(file: &Blob, name: &str) -> Result<LocalMedia, MediaProblem> {
     let kind = media::sniff_audio(&head(file).await?).map_err(MediaProblem::NotAudio)?;
     media::check_file_size(file.size(), media::MAX_AUDIO_BYTES)?;
+    if kind == AudioKind::Wav {
+        // A plain WAV tells its length in its header and its samples are read in
+        // slices: decoding a big one whole holds the page for a long moment.
+        let head = range(file, 0.0, f64::from(wav::HEAD_LEN)).await?;
+        if let Ok(layout) = WavLayout::parse(&head, file.size() as u64) {
+            return load_plain_wav(file, name, layout).await;
+        }
+    }
     let bytes = JsFuture::from(file.array_buffer()).await.map_err(|e| browser(&e))?;
     let context = OfflineAudioContext::new_with_number_of_channels_and_length_and_sample_rate(1, 1, 44_100.0).map_err(|e| browser(&e))?;
     let decoding = context.decode_audio_data(&bytes.unchecked_into()).map_err(|_| MediaProblem::AudioUndecodable)?;
@@ -96,17 +116,50 @@ pub async fn load_audio(file: &Blob, name: &str) -> Result<LocalMedia, MediaProb
         None => (typed(file, if kind == AudioKind::Wav { "audio/wav" } else { "audio/mpeg" })?, Vec::new()),
     };
     notes.extend(media::long_audio_warning(duration));
+    voice(blob, name, duration, VoiceSamples::Decoded(audio), peaks, notes)
+}
+
+fn voice(blob: Blob, name: &str, duration: f64, samples: VoiceSamples, peaks: Vec<f32>, notes: Vec<String>) -> Result<LocalMedia, MediaProblem> {
     let preview = ObjectUrl::new(&blob).ok_or_else(|| MediaProblem::Browser("no preview".into()))?;
     Ok(LocalMedia {
         summary: format!("{} s · {}", estimate::credits_text((duration * 10.0).round() / 10.0), estimate::size_text(blob.size())),
         measure: duration,
-        audio: Some(audio),
+        audio: Some(samples),
         peaks,
         blob,
         name: name.to_string(),
         preview,
         notes,
     })
+}
+
+/// Bytes `start..end` of a file, read by the browser.
+async fn range(file: &Blob, start: f64, end: f64) -> Result<Vec<u8>, MediaProblem> {
+    let slice = file.slice_with_f64_and_f64(start, end).map_err(|e| browser(&e))?;
+    let buffer = JsFuture::from(slice.array_buffer()).await.map_err(|e| browser(&e))?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+/// A plain WAV, checked from its header and from slices of its samples
+/// (each a few hundred KB, the page free between them); sent as it is.
+async fn load_plain_wav(file: &Blob, name: &str, layout: WavLayout) -> Result<LocalMedia, MediaProblem> {
+    let duration = layout.duration_secs();
+    media::check_audio(duration, 1.0)?; // the length first: a clip too long is not read at all
+    let mut peaks = vec![0f32; trim::PEAKS];
+    let per_peak = (layout.frames() as f64 / trim::PEAKS as f64).max(1.0);
+    let step = u64::from(CHUNK_FRAMES) * layout.block();
+    let end = layout.data_start + layout.data_len;
+    let (mut at, mut peak) = (layout.data_start, 0f32);
+    while at < end {
+        let next = (at + step).min(end);
+        let bytes = range(file, at as f64, next as f64).await?;
+        peak = peak.max(layout.scan(&bytes, (at - layout.data_start) / layout.block(), &mut peaks, per_peak));
+        at = next;
+        crate::net::yield_to_browser().await;
+    }
+    media::check_audio(duration, peak)?;
+    let blob = typed(file, "audio/wav")?;
+    voice(blob, name, duration, VoiceSamples::Wav(layout), peaks, media::long_audio_warning(duration).into_iter().collect())
 }
 
 struct Scanned {
@@ -163,8 +216,25 @@ async fn scan(audio: &AudioBuffer, encode: bool, frames: std::ops::Range<u32>) -
     Ok(Scanned { wav: Some(wav), peak, peaks })
 }
 
-/// The kept stretch of a decoded clip, as a WAV to send.
-pub async fn trimmed_wav(audio: &AudioBuffer, kept: Trim) -> Result<Blob, MediaProblem> {
+/// The kept stretch of a voice clip, as a WAV to send: a plain WAV's own
+/// samples behind a header of their own, or a decoded clip encoded anew.
+pub async fn cut(voice: &LocalMedia, kept: Trim) -> Result<Blob, MediaProblem> {
+    match &voice.audio {
+        Some(VoiceSamples::Decoded(audio)) => trimmed_wav(audio, kept).await,
+        Some(VoiceSamples::Wav(layout)) => {
+            let kept = kept.within(voice.measure);
+            let (start, end) = layout.byte_range(kept.start, kept.end);
+            let samples = voice.blob.slice_with_f64_and_f64(start as f64, end as f64).map_err(|e| browser(&e))?;
+            let parts = Array::of2(&Uint8Array::from(&layout.header(end - start)[..]), &samples);
+            let options = BlobPropertyBag::new();
+            options.set_type("audio/wav");
+            Blob::new_with_blob_sequence_and_options(&parts, &options).map_err(|e| browser(&e))
+        }
+        None => Err(MediaProblem::Browser("this is not a voice clip".into())),
+    }
+}
+
+async fn trimmed_wav(audio: &AudioBuffer, kept: Trim) -> Result<Blob, MediaProblem> {
     let rate = f64::from(audio.sample_rate());
     let kept = kept.within(audio.duration());
     let first = ((kept.start * rate).round() as u32).min(audio.length());

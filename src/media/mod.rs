@@ -6,6 +6,7 @@ pub mod capture;
 pub mod face;
 pub mod local;
 pub mod trim;
+pub mod wav;
 
 use thiserror::Error;
 

@@ -64,9 +64,8 @@ impl Drafts {
 
 /// The cut voice the drafts speak: `draft_secs` from `from_secs` of `voice`.
 pub async fn cut_voice(voice: &LocalMedia, from_secs: f64, draft_secs: f64) -> Result<Blob, MediaProblem> {
-    let audio = voice.audio.as_ref().ok_or_else(|| MediaProblem::Browser("the voice clip could not be decoded in the page".into()))?;
     let stretch = Trim { start: from_secs, end: from_secs + draft_secs }.within(voice.measure);
-    local::trimmed_wav(audio, stretch).await
+    local::cut(voice, stretch).await
 }
 
 /// Keeps the comparison's own inputs for a reload (best effort: without

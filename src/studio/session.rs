@@ -39,9 +39,9 @@ async fn place_local_inputs(
         uris.push(local::data_uri(&media.blob).await.map_err(unreadable)?);
     }
     if let Some(media) = &locals.audio {
-        // A trimmed clip is cut from the decoded whole and sent as WAV.
-        let blob = match (&media.audio, locals.trim) {
-            (Some(audio), Some(trim)) if trim.cuts(media.measure) => local::trimmed_wav(audio, trim).await.map_err(unreadable)?,
+        // A trimmed clip is cut from the whole and sent as WAV.
+        let blob = match locals.trim {
+            Some(trim) if trim.cuts(media.measure) => local::cut(media, trim).await.map_err(unreadable)?,
             _ => media.blob.clone(),
         };
         uris.push(local::data_uri(&blob).await.map_err(unreadable)?);

@@ -31,7 +31,7 @@ pub async fn start_stand_in() -> stand_in::Running {
 /// As [`start_stand_in`], with the configuration adjusted first.
 pub async fn stand_in_with(adjust: impl FnOnce(&mut stand_in::Config)) -> stand_in::Running {
     let dist = repo_path("dist");
-    assert!(dist.join("index.html").is_file(), "dist/ is missing: run `trunk build --release` first (scripts/test.sh does)");
+    assert!(dist.join("index.html").is_file(), "dist/ is missing: run `bash scripts/build.sh` first (scripts/test.sh does)");
     let samples = repo_path("media/generated");
     assert!(samples.join("portrait.jpg").is_file(), "sample media missing: run scripts/make-media.sh (scripts/setup.sh does)");
     let mut config = stand_in::Config {
