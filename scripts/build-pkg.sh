@@ -6,11 +6,20 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/wasm-env.sh
 source scripts/size-flags.sh
-cargo build -q --release --lib --target wasm32-unknown-unknown --features js-api
+cargo build -q --release --lib --target wasm32-unknown-unknown --features js-api,split
 rm -rf pkg && mkdir -p pkg
-wasm-bindgen --target web --out-dir pkg --out-name talking_head_studio \
-  target/wasm32-unknown-unknown/release/talking_head_studio.wasm
+# Split as the page is (scripts/build.sh): the studio's views, which only
+# mount() draws, become wasm chunks fetched on the first mount().
+split=target/wasm-split-pkg
+rm -rf "$split" && mkdir -p "$split"
+wasm-split-cli --out-name talking_head_studio target/wasm32-unknown-unknown/release/talking_head_studio.wasm "$split"
+wasm-bindgen --target web --keep-lld-exports --no-demangle --out-dir pkg --out-name talking_head_studio "$split/talking_head_studio.wasm"
 wasm-opt -Oz pkg/talking_head_studio_bg.wasm -o pkg/talking_head_studio_bg.wasm
+cp "$split/__wasm_split.js" pkg/
+for chunk in "$split"/*.wasm; do
+  [ "$chunk" = "$split/talking_head_studio.wasm" ] && continue
+  wasm-opt -Oz "$chunk" -o "pkg/$(basename "$chunk")"
+done
 # The face check beside the package (mount() fetches it once a portrait is shown).
 bash scripts/build-face.sh pkg/face
 version=$(awk -F'"' '/^version = /{print $2; exit}' Cargo.toml)
@@ -24,10 +33,17 @@ cat > pkg/package.json <<JSON
   "main": "talking_head_studio.js",
   "module": "talking_head_studio.js",
   "types": "talking_head_studio.d.ts",
-  "files": ["talking_head_studio.js", "talking_head_studio_bg.wasm", "talking_head_studio.d.ts", "talking_head_studio_bg.wasm.d.ts", "snippets/", "face/"],
+  "files": ["talking_head_studio.js", "talking_head_studio_bg.wasm", "talking_head_studio.d.ts", "talking_head_studio_bg.wasm.d.ts", "__wasm_split.js", "split_*.wasm", "chunk_*.wasm", "snippets/", "face/"],
   "sideEffects": false
 }
 JSON
-printf 'package in pkg/: ' && for f in pkg/talking_head_studio_bg.wasm pkg/talking_head_studio.js; do printf '%s %d B (%d B gzipped)  ' "${f#pkg/}" "$(stat -c %s "$f")" "$(gzip -9 -c "$f" | wc -c)"; done
-total=$(( $(gzip -9 -c pkg/talking_head_studio_bg.wasm | wc -c) + $(gzip -9 -c pkg/talking_head_studio.js | wc -c) ))
-printf '\nwasm + JS gzipped: %d B (%s KB)\n' "$total" "$(awk -v b="$total" 'BEGIN { printf "%.1f", b / 1024 }')"
+gz() { gzip -9 -c "$1" | wc -c; }
+kb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1024 }'; }
+first=0
+for f in pkg/talking_head_studio_bg.wasm pkg/talking_head_studio.js pkg/__wasm_split.js; do first=$((first + $(gz "$f"))); done
+later=0
+for f in pkg/*.wasm; do [ "$f" = pkg/talking_head_studio_bg.wasm ] || later=$((later + $(gz "$f"))); done
+printf 'package in pkg/, gzipped:\n'
+printf '  on import (validate, estimate, toCode, generate, resume, compare): %d B (%s KB)\n' "$first" "$(kb "$first")"
+printf '  fetched on the first mount() (the studio'"'"'s views, in chunks): %d B (%s KB)\n' "$later" "$(kb "$later")"
+printf 'wasm + JS gzipped: %d B (%s KB)\n' "$((first + later))" "$(kb $((first + later)))"

@@ -85,6 +85,12 @@ async fn a_plain_page_validates_generates_aborts_and_catches_typed_errors() {
     assert!(r["misspelt"]["message"].as_str().is_some_and(|m| m.contains("apiKeyy")), "{r:#}");
     assert!(r["code"].as_str().is_some_and(|c| c.contains("curl") && c.contains("$STAND_IN_KEY") && !c.contains("SEGMIND_API_KEY")), "{r:#}");
 
+    // Only what the functions need was fetched: the studio's views are chunks only mount() fetches.
+    let fetched = browser.js("return performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/pkg/'));").await;
+    let fetched: Vec<&str> = fetched.as_array().expect("resources").iter().filter_map(Value::as_str).collect();
+    assert!(fetched.iter().any(|n| n.ends_with("talking_head_studio_bg.wasm")), "{fetched:?}");
+    assert!(!fetched.iter().any(|n| n.contains("split_studio_part")), "no view code for a page without mount(): {fetched:?}");
+
     let seen = stand_in.seen();
     assert!(seen.iter().any(|s| s.dropped), "the abort closed the connection: {seen:?}");
     assert!(stand_in.csp_reports().is_empty(), "the package works under the studio's CSP: {:?}", stand_in.csp_reports());
@@ -103,6 +109,8 @@ async fn two_mounted_studios_work_apart_in_a_hostile_page() {
     let browser = Browser::start().await;
     browser.client.goto(&format!("{}/tests/package/mount-test.html", stand_in.url())).await.expect("page loads");
     browser.wait_until("both studios to mount", "return window.__mounted === true && !!document.querySelector('#two').shadowRoot.querySelector('[data-testid=generate]');").await;
+    let views = browser.js("return performance.getEntriesByType('resource').filter(e => e.name.includes('/pkg/split_studio_part')).length;").await;
+    assert_eq!(views, json!(1), "mount() fetched the studio's views once, for both studios");
 
     let style = browser
         .js(&in_studio("#one", "const b = root.querySelector('[data-testid=generate]'); const s = getComputedStyle(b); return [s.display, s.fontSize, s.backgroundColor, getComputedStyle(root.querySelector('input')).backgroundColor];"))

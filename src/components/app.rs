@@ -6,7 +6,7 @@ use super::code_panel::CodePanel;
 use super::compare_panel::ComparePanel;
 use super::endpoint_picker::EndpointPicker;
 use super::history_list::history_part;
-use super::later::later;
+use super::later::{later, later_part};
 use super::request_form::{InputsSection, SettingsSection};
 use super::run_panel::{start_run, RunPanel};
 use crate::studio::run_rules::{self, RunTitle, Start};
@@ -56,6 +56,15 @@ fn initial_form(store: &Store, options: &StudioOptions) -> SavedForm {
         }
     }
     form
+}
+
+later_part! {
+    /// The whole studio as a part fetched on first use: the JS package's
+    /// `mount()` draws it, so a page that only validates or generates never
+    /// downloads the studio's views.
+    pub fn studio_part(options: StudioOptions) -> AnyView {
+        view! { <App options /> }.into_any()
+    }
 }
 
 #[component]

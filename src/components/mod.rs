@@ -9,7 +9,7 @@ mod compare_panel;
 mod controls;
 mod endpoint_picker;
 mod history_list;
-mod later;
+pub mod later;
 mod local_input;
 mod previews;
 mod request_form;
@@ -17,4 +17,5 @@ mod run_panel;
 mod studio;
 mod trim_editor;
 
-pub use app::{App, StudioOptions};
+pub use app::{studio_part, App, StudioOptions};
+pub use later::later;

@@ -16,7 +16,7 @@ use crate::api::error::{ApiError, ErrorKind};
 use crate::api::request::{Field, FieldError, RequestDraft, NormalizedRequest};
 use crate::api::snippet::{self, Language};
 use crate::browser::json_doc::JsonDoc;
-use crate::components::{App, StudioOptions};
+use crate::components::StudioOptions;
 use crate::net::{self, Progress, Run};
 use crate::studio::run_rules;
 use convert::{EstimateOptions, RunEstimate, field_errors, from_js, to_js, CallParts, CodeOptions, GenerateOptions, JobTicket, Mode, MountOptions, ProgressEvent, ResumeOptions, StudioErrorFields, ValidationResult};
@@ -289,6 +289,8 @@ pub fn mount(element: HtmlElement, #[wasm_bindgen(unchecked_optional_param_type 
         face_worker_url: options.face_check_url().unwrap_or_else(|| beside_package("face/worker.js")),
         owns_title: false,
     };
-    let handle = leptos::mount::mount_to(container, move || leptos::prelude::view! { <App options=studio_options /> });
+    // The studio's views are a chunk of their own in the package's build (scripts/build-pkg.sh):
+    // fetched on the first mount(), never by a page that only uses the functions above.
+    let handle = leptos::mount::mount_to(container, move || crate::components::later(move || crate::components::studio_part(studio_options.clone())));
     Ok(StudioHandle { mounted: Some(Box::new(handle)), host: element })
 }
