@@ -24,6 +24,9 @@ wasm-split-cli --out-name studio target/wasm32-unknown-unknown/release/talking-h
 wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle --out-name studio --out-dir dist/pkg "$split/studio.wasm"
 wasm-opt -Oz dist/pkg/studio_bg.wasm -o dist/pkg/studio_bg.wasm
 cp "$split/__wasm_split.js" dist/pkg/
+for js in dist/pkg/studio.js dist/pkg/__wasm_split.js; do
+  terser "$js" --module --compress --mangle -o "$js"
+done
 for chunk in "$split"/*.wasm; do
   [ "$chunk" = "$split/studio.wasm" ] && continue
   wasm-opt -Oz "$chunk" -o "dist/pkg/$(basename "$chunk")"

@@ -9,10 +9,12 @@
 //! - [`browser`]: thin shims over the browser (JSON, URLs, storage, IndexedDB).
 //! - [`studio`]: one run's session (send, keep the job, keep the video).
 //! - [`components`]: Leptos views that wire signals to the above.
+//! - [`chunks`]: code fetched on first use (the page's wasm is split).
 //! - `js_api` (feature `js-api`): the facade the JS package exports.
 
 pub mod api;
 pub mod browser;
+pub mod chunks;
 pub mod components;
 #[cfg(feature = "js-api")]
 pub mod js_api;

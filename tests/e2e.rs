@@ -166,25 +166,30 @@ async fn proxy_mode_goes_page_to_proxy_to_stand_in_without_a_key_in_the_page() {
     stand_in.stop().await;
 }
 
+/// A copy of the built page with the chunk whose name starts with `chunk`
+/// moved away: the copy's root, the chunk's path and where it went.
+fn site_without(chunk: &str) -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let site = tempfile::tempdir().expect("temp dir");
+    let copied = std::process::Command::new("cp").arg("-r").arg(repo_path("dist")).arg(site.path()).status().expect("cp runs");
+    assert!(copied.success(), "dist/ copied");
+    let root = site.path().join("dist");
+    let path = std::fs::read_dir(root.join("pkg"))
+        .expect("dist/pkg")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(chunk)))
+        .unwrap_or_else(|| panic!("{chunk} is a chunk of its own (was the page built by scripts/build.sh?)"));
+    let away = path.with_extension("away");
+    std::fs::rename(&path, &away).expect("chunk moved away");
+    (site, root, path, away)
+}
+
 /// The page's parts shown later come from wasm chunks (scripts/build.sh):
 /// one that cannot be fetched is said plainly, the page keeps working, and
 /// "Try again" fetches it once it is there.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_part_whose_code_cannot_be_fetched_says_so_and_tries_again() {
-    let site = tempfile::tempdir().expect("temp dir");
-    let copied = std::process::Command::new("cp").arg("-r").arg(repo_path("dist")).arg(site.path()).status().expect("cp runs");
-    assert!(copied.success(), "dist/ copied");
-    let pkg = site.path().join("dist/pkg");
-    let chunk = std::fs::read_dir(&pkg)
-        .expect("dist/pkg")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .find(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("split_code_part")))
-        .expect("the code panel is a chunk of its own (was the page built by scripts/build.sh?)");
-    let away = chunk.with_extension("away");
-    std::fs::rename(&chunk, &away).expect("chunk moved away");
-
-    let root = site.path().join("dist");
+    let (_site, root, chunk, away) = site_without("split_code_part");
     let stand_in = support::stand_in_with(|c| c.static_dir = Some(root)).await;
     let browser = Browser::start().await;
     browser.client.goto(&stand_in.url()).await.expect("page loads");
@@ -200,5 +205,27 @@ async fn a_part_whose_code_cannot_be_fetched_says_so_and_tries_again() {
     browser.type_into("pose_style", "7").await;
     browser.click("part-retry").await;
     browser.wait_for_text("code", "curl").await;
+    browser.stop().await;
+}
+
+/// The run's own code (sending, following, keeping) is fetched on the first
+/// Generate: without it nothing is sent, the page says nothing was charged,
+/// and "Try again" runs once it is there.
+#[tokio::test(flavor = "multi_thread")]
+async fn without_the_run_code_nothing_is_sent_and_try_again_runs() {
+    let (_site, root, chunk, away) = site_without("split_run_part");
+    let stand_in = support::stand_in_with(|c| c.static_dir = Some(root)).await;
+    let browser = Browser::start().await;
+    browser.client.goto(&stand_in.url()).await.expect("page loads");
+    browser.click("generate").await;
+    let failure = browser.find("failure").await;
+    assert_eq!(failure.attr("data-kind").await.ok().flatten().as_deref(), Some("page_incomplete"));
+    let next = browser.text("next-step").await;
+    assert!(next.contains("nothing was sent or charged"), "{next}");
+    assert!(!stand_in.seen().iter().any(|s| s.path.contains("sadtalker")), "nothing reached the API: {:?}", stand_in.seen());
+
+    std::fs::rename(&away, &chunk).expect("chunk back");
+    browser.click("retry").await;
+    assert!(browser.wait_for_video().await.as_f64().is_some_and(|w| w > 0.0), "the retried run's video plays");
     browser.stop().await;
 }

@@ -56,6 +56,10 @@ pub enum ApiError {
     JobExpired,
     #[error("Stopped following the job. The provider has no cancel: the run may still finish and be charged.")]
     StoppedFollowing,
+    /// The page's code for sending or following could not be fetched (it is
+    /// a chunk of its own, see `crate::chunks`): nothing left the page.
+    #[error("The studio's code for sending could not be loaded (is the connection down?).")]
+    PageIncomplete,
 }
 
 impl ApiError {
@@ -97,6 +101,7 @@ impl ApiError {
             | ApiError::Redirected { .. }
             | ApiError::JobExpired
             | ApiError::StoppedFollowing
+            | ApiError::PageIncomplete
             | ApiError::NotAVideo { .. } => return None,
             ApiError::KeyWithheld { status, .. } => *status,
         })
@@ -122,6 +127,7 @@ impl ApiError {
             ApiError::JobFailed { .. } => K::JobFailed,
             ApiError::NotAVideo { .. } => K::NotAVideo,
             ApiError::LocalFile { .. } => K::LocalFile,
+            ApiError::PageIncomplete => K::PageIncomplete,
             ApiError::AnswerBroken { .. } => K::AnswerBroken,
             ApiError::KeyWithheld { .. } => K::KeyWithheld,
             ApiError::Redirected { .. } => K::Redirected,
@@ -156,6 +162,7 @@ impl ApiError {
             ApiError::JobFailed { .. } => "Check the inputs the reason names (a clear, real face; audible speech), then try again.".into(),
             ApiError::NotAVideo { .. } => "Try again; if it repeats, the endpoint is not answering with video.".into(),
             ApiError::LocalFile { .. } => "Choose the file again; nothing was sent or charged.".into(),
+            ApiError::PageIncomplete => "Try again once the connection is back; nothing was sent or charged (a job already running is kept and followed then).".into(),
             ApiError::AnswerBroken { .. } => {
                 "The run was made; check your connection. As a job (the default), a broken download is fetched again for free.".into()
             }
@@ -189,6 +196,7 @@ impl ApiError {
             | ApiError::Redirected { .. }
             | ApiError::JobExpired
             | ApiError::StoppedFollowing
+            | ApiError::PageIncomplete
             | ApiError::LocalFile { .. } => None,
         }
     }

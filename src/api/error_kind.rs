@@ -30,15 +30,16 @@ pub enum ErrorKind {
     Redirected,
     JobExpired,
     StoppedFollowing,
+    PageIncomplete,
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 22] = {
+    pub const ALL: [ErrorKind; 23] = {
         use ErrorKind::*;
         [
             InvalidRequest, InvalidOptions, Unauthorized, Forbidden, NotFound, InsufficientCredits, RateLimited, ServerError,
             BadGateway, GatewayTimeout, UnexpectedStatus, Network, Cancelled, Timeout, JobFailed, NotAVideo, LocalFile,
-            AnswerBroken, KeyWithheld, Redirected, JobExpired, StoppedFollowing,
+            AnswerBroken, KeyWithheld, Redirected, JobExpired, StoppedFollowing, PageIncomplete,
         ]
     };
 
@@ -68,6 +69,7 @@ impl ErrorKind {
             Redirected => "redirected",
             JobExpired => "job_expired",
             StoppedFollowing => "stopped_following",
+            PageIncomplete => "page_incomplete",
         }
     }
 }

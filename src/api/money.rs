@@ -82,7 +82,7 @@ pub fn after_submit_failure(error: &ApiError, resends_so_far: u32) -> SubmitDeci
         | ApiError::KeyWithheld { .. }
         | ApiError::Redirected { .. } => Fix,
         // Nothing was sent yet.
-        ApiError::LocalFile { .. } => Offer(Charge::No),
+        ApiError::LocalFile { .. } | ApiError::PageIncomplete => Offer(Charge::No),
         // The model answered with video (or a finished job) and then it broke.
         ApiError::AnswerBroken { .. } | ApiError::NotAVideo { .. } => Offer(Charge::Likely),
         // No answer, or a gateway/server failure: the body may have reached the
@@ -141,7 +141,8 @@ pub fn after_read_failure(error: &ApiError, failures_in_a_row: u32, job_age_secs
         | ApiError::Cancelled
         | ApiError::StoppedFollowing
         | ApiError::TimedOut { .. }
-        | ApiError::LocalFile { .. } => return Stop,
+        | ApiError::LocalFile { .. }
+        | ApiError::PageIncomplete => return Stop,
     };
     let left = (JOB_EXPIRY_SECS - job_age_secs).max(1.0) as u32;
     RetryAfter { secs: secs.min(left) }
@@ -256,6 +257,10 @@ mod tests {
     fn submit_local_file_trouble_sent_nothing() {
         assert_eq!(after_submit_failure(&ApiError::LocalFile { detail: "x".into() }, 0), SubmitDecision::Offer(Charge::No));
     }
+    #[test]
+    fn submit_without_the_sending_code_sent_nothing() {
+        assert_eq!(after_submit_failure(&ApiError::PageIncomplete, 0), SubmitDecision::Offer(Charge::No));
+    }
 
     // --- after_read_failure ---
     #[test]
@@ -289,6 +294,12 @@ mod tests {
     fn read_ends_when_the_job_failed_or_following_stopped() {
         assert_eq!(after_read_failure(&ApiError::JobFailed { message: "no face".into() }, 0, 5.0), ReadDecision::Stop);
         assert_eq!(after_read_failure(&ApiError::Cancelled, 0, 5.0), ReadDecision::Stop);
+    }
+    #[test]
+    fn read_without_the_following_code_stops_and_keeps_the_ticket() {
+        // Not retried by itself (the code may stay out of reach); the person retries.
+        assert_eq!(after_read_failure(&ApiError::PageIncomplete, 0, 5.0), ReadDecision::Stop);
+        assert_eq!(ticket_fate(JobEnd::Failed(&ApiError::PageIncomplete)), TicketFate::Keep);
     }
 
     // --- ticket_fate ---

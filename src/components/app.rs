@@ -61,7 +61,9 @@ fn initial_form(store: &Store, options: &StudioOptions) -> SavedForm {
 later_part! {
     /// The whole studio as a part fetched on first use: the JS package's
     /// `mount()` draws it, so a page that only validates or generates never
-    /// downloads the studio's views.
+    /// downloads the studio's views. (Package only: an exported split point
+    /// is kept whole even where nothing calls it.)
+    #[cfg(feature = "js-api")]
     pub fn studio_part(options: StudioOptions) -> AnyView {
         view! { <App options /> }.into_any()
     }

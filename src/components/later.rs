@@ -1,48 +1,17 @@
-//! Parts of the studio whose code is fetched when first shown.
-//!
-//! In the page's build (feature `split`, see scripts/build.sh) each part is a
-//! wasm-split point (the machinery under Leptos's `#[lazy]`): wasm-split moves
-//! its code into a wasm chunk of its own, which the browser fetches the first
-//! time the part is drawn. In every other build (tests, the JS package) the
-//! same function is plain code. A chunk that cannot be fetched is an error
-//! the part shows with "Try again", never a panic (one would stop the page).
+//! Parts of the studio drawn from code fetched when first shown
+//! ([`crate::chunks`]).
 
 use std::future::Future;
 
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
-use thiserror::Error;
 
-/// A part of the studio whose code could not be fetched.
-#[derive(Clone, Copy, Debug, Error, PartialEq)]
-#[error("This part of the studio could not be loaded (is the connection down?). Nothing was sent; try again.")]
-pub struct PartMissing;
+use crate::chunks::PartMissing;
 
-#[cfg(feature = "split")]
-impl From<leptos::wasm_split::SplitLoaderError> for PartMissing {
-    fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
-        PartMissing
-    }
-}
-
-/// Declares `fn name(args) -> AnyView` as a part loaded on first use; it
-/// becomes `async fn name(args) -> Result<AnyView, PartMissing>` in either
-/// build. Arguments are passed by value (the chunk is called through the
-/// wasm's C ABI), and the function's name names its chunk.
+/// Declares `fn name(args) -> AnyView` as a part whose code is fetched on first use.
 macro_rules! later_part {
     ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> AnyView $body:block) => {
-        $(#[$meta])*
-        #[cfg(feature = "split")]
-        #[leptos::wasm_split::wasm_split($name, wasm_split_path = ::leptos::wasm_split, fallible)]
-        $vis fn $name($($arg: $ty),*) -> Result<leptos::prelude::AnyView, $crate::components::later::PartMissing> {
-            Ok($body)
-        }
-
-        $(#[$meta])*
-        #[cfg(not(feature = "split"))]
-        $vis async fn $name($($arg: $ty),*) -> Result<leptos::prelude::AnyView, $crate::components::later::PartMissing> {
-            Ok($body)
-        }
+        $crate::chunks::split_point! { $(#[$meta])* $vis fn $name($($arg: $ty),*) -> leptos::prelude::AnyView $body }
     };
 }
 pub(crate) use later_part;

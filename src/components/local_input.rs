@@ -60,11 +60,7 @@ fn check_blob(studio: Studio, field: Field, file: Blob, name: String) {
     let choice = new_choice(studio, field);
     slot.set(Some(LocalState::Checking(name.clone())));
     spawn_local(async move {
-        let outcome = if field == Field::InputImage {
-            local::load_image(&file, &name).await
-        } else {
-            local::load_audio(&file, &name).await
-        };
+        let outcome = local::check(file.clone(), name.clone(), field == Field::InputImage).await;
         if !is_latest(studio, field, choice) {
             return;
         }

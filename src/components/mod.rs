@@ -17,5 +17,7 @@ mod run_panel;
 mod studio;
 mod trim_editor;
 
-pub use app::{studio_part, App, StudioOptions};
+#[cfg(feature = "js-api")]
+pub use app::studio_part;
+pub use app::{App, StudioOptions};
 pub use later::later;

@@ -1,6 +1,7 @@
 //! Generate, the wait (stage, elapsed time, Cancel), and what came back: the
 //! video, or a plain explanation with the next step.
 
+use std::rc::Rc;
 use std::time::Duration;
 
 use leptos::prelude::*;
@@ -14,8 +15,9 @@ use crate::api::{estimate, run_cost};
 use crate::api::run_settings::DEFAULT_TIMEOUT_SECS;
 use crate::browser::notify;
 use crate::browser::saved_form::Store;
-use crate::net::{self, Progress, Run};
+use crate::net::{self, Progress};
 use crate::studio::run_rules::{self, Start};
+use crate::studio::run_order::RunOrder;
 use crate::studio::session::{self, Finished, LocalInputs};
 
 /// Starts a run (or picks up a saved job) and wires its outcome to the studio.
@@ -61,17 +63,10 @@ pub fn start_run(studio: Studio, start: Start) {
             }
             let _ = progress.try_set(Some(p));
         };
-        let run = Run { signal: Some(&signal), timeout_secs: Some(timeout_secs), on_progress: &on_progress };
         let size = cost.map(|c| session::RunSize { audio_secs: c.audio_secs, photo_pixels: c.photo_pixels });
         let (Some(store), Some(history)) = (studio.store.try_get_value(), studio.history.try_get_value()) else { return };
-        let outcome = match (&start, new_request) {
-            (Start::Resume(job), _) => session::resume(&endpoint, job, &store, history.as_ref(), &run).await,
-            (Start::New, Some((request, draft))) => {
-                let plan = session::Plan { endpoint: &endpoint, request: &request, draft: &draft, mode: settings.mode, locals: &locals, route: settings.input_route, size };
-                session::generate(&plan, &store, history.as_ref(), &run).await
-            }
-            (Start::New, None) => return,
-        };
+        let order = RunOrder { start, new_request, endpoint, settings, locals, size, store, history, signal, timeout_secs, on_progress: Rc::new(on_progress) };
+        let Some(outcome) = order.run().await else { return };
         let _ = studio.abort.try_set_value(None);
         let _ = studio.job_version.try_update(|v| *v += 1);
         if let Ok(finished) = &outcome {

@@ -5,6 +5,9 @@
 //! WAV is never decoded whole: its header tells its length and its samples
 //! are read in slices of the file (`media::wav`).
 
+use std::future::Future;
+use std::pin::Pin;
+
 use js_sys::{Array, JsString, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -15,6 +18,7 @@ use crate::media::trim::{self, Trim};
 use crate::media::wav::{self, WavLayout};
 use crate::media::{self, AudioKind, MediaProblem};
 use crate::browser::object_url::ObjectUrl;
+use crate::chunks::split_point;
 
 /// Frames read into wasm at a time (per channel): keeps the memory high-water mark small.
 const CHUNK_FRAMES: u32 = 65_536;
@@ -54,6 +58,24 @@ fn typed(blob: &Blob, mime: &str) -> Result<Blob, MediaProblem> {
     let options = BlobPropertyBag::new();
     options.set_type(mime);
     Blob::new_with_blob_sequence_and_options(&Array::of1(blob), &options).map_err(|e| browser(&e))
+}
+
+/// What checking a chosen file gives, once its code is here.
+pub type Checking = Pin<Box<dyn Future<Output = Result<LocalMedia, MediaProblem>>>>;
+
+split_point! {
+    /// The checks of chosen files: their code is fetched with the first choice.
+    fn check_part(file: Blob, name: String, is_image: bool) -> Checking {
+        Box::pin(async move { if is_image { load_image(&file, &name).await } else { load_audio(&file, &name).await } })
+    }
+}
+
+/// Checks a chosen file as a portrait (`is_image`) or a voice clip.
+pub async fn check(file: Blob, name: String, is_image: bool) -> Result<LocalMedia, MediaProblem> {
+    match check_part(file, name, is_image).await {
+        Ok(checking) => checking.await,
+        Err(_) => Err(MediaProblem::CheckMissing),
+    }
 }
 
 /// A portrait: really an image, decodable, of a sensible size.

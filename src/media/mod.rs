@@ -157,6 +157,9 @@ pub enum MediaProblem {
     /// The camera or microphone could not be used (the message says why and what to do).
     #[error("{0}")]
     Capture(String),
+    /// The page's code for checking files could not be fetched (`crate::chunks`).
+    #[error("The studio's code for checking files could not be loaded (is the connection down?): choose the file again.")]
+    CheckMissing,
 }
 
 /// Pixel limits of a portrait.

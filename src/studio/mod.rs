@@ -6,5 +6,6 @@
 pub mod compare_run;
 pub mod comparison;
 pub mod form_check;
+pub mod run_order;
 pub mod run_rules;
 pub mod session;
