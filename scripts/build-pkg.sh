@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/wasm-env.sh
 source scripts/size-flags.sh
-cargo build -q --release --lib --target wasm32-unknown-unknown --features js-api,split
+# --emit-relocs (read by wasm-split, see scripts/build.sh) for the package's own link only.
+cargo rustc -q --release --lib --target wasm32-unknown-unknown --features js-api,split -- -Clink-args=--emit-relocs
 rm -rf pkg && mkdir -p pkg
 # Split as the page is (scripts/build.sh): the studio's views, which only
 # mount() draws, become wasm chunks fetched on the first mount().

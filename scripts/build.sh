@@ -13,7 +13,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/wasm-env.sh
 source scripts/size-flags.sh
-cargo build -q --release --target wasm32-unknown-unknown --bin talking-head-studio --features split
+# --emit-relocs keeps the linker's relocations, which wasm-split reads; given to
+# the page's own link only (`cargo rustc`), so every other build shares the deps.
+cargo rustc -q --release --target wasm32-unknown-unknown --bin talking-head-studio --features split -- -Clink-args=--emit-relocs
 split=target/wasm-split
 rm -rf "$split" dist
 mkdir -p "$split" dist/pkg dist/style

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Moves Trunk's inline loader script out of DIST/index.html into DIST/boot.js:
-# the pages' Content-Security-Policy allows no inline script.
+# the pages' Content-Security-Policy allows no inline script. Used for the
+# benchmark's Leptos counter (built by Trunk); the page has its own web/boot.js.
 # Usage: scripts/csp-boot.sh DIST
 set -euo pipefail
 dist=$1

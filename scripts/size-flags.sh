@@ -2,8 +2,6 @@
 # baseline): std rebuilt for size, panics abort at once (no formatting
 # machinery), no panic locations or Debug output. `source` it after
 # scripts/wasm-env.sh. Tests build without it so their failures still print.
-# --emit-relocs keeps the linker's relocations, which wasm-split reads to cut
-# the page (scripts/build.sh); wasm-bindgen drops them from what ships.
 export CARGO_UNSTABLE_BUILD_STD=std,panic_abort
 export CARGO_UNSTABLE_BUILD_STD_FEATURES=optimize_for_size
-export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none -Clink-args=--emit-relocs"
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none"

@@ -207,23 +207,8 @@ pub fn check_file_size(bytes: f64, limit: f64) -> Result<(), MediaProblem> {
 
 /// The 44-byte header of a 16-bit PCM WAV file.
 pub fn wav_header(sample_rate: u32, channels: u16, frames: u32) -> [u8; 44] {
-    let block_align = channels * 2;
-    let data_len = frames * u32::from(block_align);
-    let mut header = [0u8; 44];
-    let mut put = |at: usize, bytes: &[u8]| header[at..at + bytes.len()].copy_from_slice(bytes);
-    put(0, b"RIFF");
-    put(4, &(36 + data_len).to_le_bytes());
-    put(8, b"WAVEfmt ");
-    put(16, &16u32.to_le_bytes());
-    put(20, &1u16.to_le_bytes()); // PCM
-    put(22, &channels.to_le_bytes());
-    put(24, &sample_rate.to_le_bytes());
-    put(28, &(sample_rate * u32::from(block_align)).to_le_bytes());
-    put(32, &block_align.to_le_bytes());
-    put(34, &16u16.to_le_bytes());
-    put(36, b"data");
-    put(40, &data_len.to_le_bytes());
-    header
+    let layout = wav::WavLayout { format: wav::SampleFormat::I16, channels, rate: sample_rate, data_start: 44, data_len: 0 };
+    layout.header(u64::from(frames) * layout.block())
 }
 
 /// Interleaves channels of float samples into 16-bit little-endian PCM,
