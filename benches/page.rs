@@ -20,14 +20,12 @@ fn median(mut values: Vec<f64>) -> f64 {
     values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
-/// A site of its own: `dir` copied to a temp dir, plus extra files.
+/// A site of its own: `dir` copied whole (the wasm's chunks, the face
+/// check) to a temp dir, plus extra files.
 fn site(dir: &Path, extra: &[(&str, &Path)]) -> tempfile::TempDir {
     let out = tempfile::tempdir().expect("tmp");
-    for entry in std::fs::read_dir(dir).expect("dist").flatten() {
-        if entry.path().is_file() {
-            std::fs::copy(entry.path(), out.path().join(entry.file_name())).expect("copy");
-        }
-    }
+    let copied = std::process::Command::new("cp").arg("-r").arg(dir.join(".")).arg(out.path()).status().expect("cp runs");
+    assert!(copied.success(), "{} copied", dir.display());
     for (name, from) in extra {
         std::fs::copy(from, out.path().join(name)).expect("copy");
     }

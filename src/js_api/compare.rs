@@ -166,7 +166,7 @@ impl JsDrafts {
 }
 
 /// The voice read into the page and cut (as the page's comparison does), as a data: URI.
-async fn cut_voice(voice: &InputSource, from_secs: f64, draft_secs: f64) -> Result<js_sys::JsString, ApiError> {
+async fn cut_voice(voice: &InputSource, from_secs: f64, draft_secs: f64) -> Result<web_sys::Blob, ApiError> {
     let unreadable = |e: crate::media::MediaProblem| ApiError::LocalFile { detail: e.to_string() };
     let address = voice.address().ok_or_else(|| ApiError::LocalFile { detail: "the voice is not an address or data: URI".into() })?;
     let clip = compare_run::fetch_voice(address).await.map_err(unreadable)?;

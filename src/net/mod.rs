@@ -15,7 +15,7 @@ mod body;
 pub mod bounded;
 mod job;
 
-use js_sys::{Array, JsString, Reflect};
+use js_sys::{Array, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Blob, BlobPropertyBag, Request, RequestRedirect, Response, ResponseType};
@@ -162,11 +162,12 @@ pub fn signal_with_timeout(user: &AbortSignal, timeout_secs: u32) -> AbortSignal
     AbortSignal::any(&Array::of2(user, &timeout))
 }
 
-/// Local files to send inline: their data: URIs, made by the browser.
+/// Local files to send inline: their data: URIs, made by the browser (each a
+/// `Blob` of the URI's text, see `media::local::data_uri`).
 #[derive(Clone, Debug, Default)]
 pub struct Inline {
-    pub image: Option<JsString>,
-    pub audio: Option<JsString>,
+    pub image: Option<Blob>,
+    pub audio: Option<Blob>,
 }
 
 /// The JSON body. With local files sent inline, a `Blob` of parts with each
@@ -354,7 +355,7 @@ async fn free_request(endpoint: &Endpoint, out: Outgoing<'_>, run: &Run<'_>) -> 
 
 /// Uploads files (as data: URIs) to the endpoint's `upload-asset` service;
 /// the URLs to send in their place. Storage, not the model: free to retry.
-pub async fn upload_assets(endpoint: &Endpoint, data_uris: &[JsString], run: &Run<'_>) -> Result<Vec<String>, ApiError> {
+pub async fn upload_assets(endpoint: &Endpoint, data_uris: &[Blob], run: &Run<'_>) -> Result<Vec<String>, ApiError> {
     let parts = Array::new();
     parts.push(&JsValue::from_str("{\"data_urls\":["));
     for (i, uri) in data_uris.iter().enumerate() {
