@@ -6,7 +6,8 @@ use super::code_panel::CodePanel;
 use super::compare_panel::ComparePanel;
 use super::endpoint_picker::EndpointPicker;
 use super::history_list::history_part;
-use super::later::{later, later_part};
+use super::later::later;
+use crate::chunks::split_point;
 use super::request_form::{InputsSection, SettingsSection};
 use super::run_panel::{start_run, RunPanel};
 use crate::studio::run_rules::{self, RunTitle, Start};
@@ -58,7 +59,7 @@ fn initial_form(store: &Store, options: &StudioOptions) -> SavedForm {
     form
 }
 
-later_part! {
+split_point! {
     /// The whole studio as a part fetched on first use: the JS package's
     /// `mount()` draws it, so a page that only validates or generates never
     /// downloads the studio's views. (Package only: an exported split point

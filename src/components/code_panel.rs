@@ -2,7 +2,8 @@
 
 use leptos::prelude::*;
 
-use super::later::{later, later_part};
+use super::later::later;
+use crate::chunks::split_point;
 use super::studio::use_studio;
 use crate::api::endpoint::SADTALKER_PATH;
 use crate::api::snippet::{self, Language};
@@ -19,7 +20,7 @@ pub fn CodePanel() -> impl IntoView {
     }
 }
 
-later_part! {
+split_point! {
     fn code_part() -> AnyView {
         view! { <CodeBody /> }.into_any()
     }

@@ -10,7 +10,8 @@ use leptos::task::spawn_local;
 use web_sys::AbortController;
 
 use super::compare_grid::CompareGrid;
-use super::later::{later, later_part};
+use super::later::later;
+use crate::chunks::split_point;
 use super::studio::{use_studio, LocalState, Studio};
 use crate::api::compare::{self, Preset, Variant};
 use crate::api::run_settings::DEFAULT_TIMEOUT_SECS;
@@ -171,7 +172,7 @@ pub fn ComparePanel() -> impl IntoView {
     }
 }
 
-later_part! {
+split_point! {
     fn compare_part() -> AnyView {
         // A comparison kept here comes back (and goes on) with the section's code.
         reopen(use_studio());

@@ -25,7 +25,7 @@ struct Row {
     url: ObjectUrl,
 }
 
-super::later::later_part! {
+crate::chunks::split_point! {
     /// The history list, fetched after the form is drawn.
     pub fn history_part() -> AnyView {
         view! { <HistoryList /> }.into_any()

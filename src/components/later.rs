@@ -8,14 +8,6 @@ use send_wrapper::SendWrapper;
 
 use crate::chunks::PartMissing;
 
-/// Declares `fn name(args) -> AnyView` as a part whose code is fetched on first use.
-macro_rules! later_part {
-    ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> AnyView $body:block) => {
-        $crate::chunks::split_point! { $(#[$meta])* $vis fn $name($($arg: $ty),*) -> leptos::prelude::AnyView $body }
-    };
-}
-pub(crate) use later_part;
-
 /// Draws a part once its code is here (nothing before: a chunk is a few KB
 /// from the page's own server); if it cannot be fetched, says so with a
 /// button that tries again. `part` starts one attempt.

@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 
-use super::later::later_part;
+use crate::chunks::split_point;
 use super::studio::Studio;
 use crate::api::estimate::tenths_text;
 use crate::media::local::LocalMedia;
@@ -38,7 +38,7 @@ fn handle(
     }
 }
 
-later_part! {
+split_point! {
     /// The editor, fetched when a local voice clip is first shown.
     pub fn trim_part(studio: Studio, media: LocalMedia) -> AnyView {
         trim_editor(studio, &media).into_any()

@@ -166,7 +166,7 @@ async fn range(file: &Blob, start: f64, end: f64) -> Result<Vec<u8>, MediaProble
 /// (each a few hundred KB, the page free between them); sent as it is.
 async fn load_plain_wav(file: &Blob, name: &str, layout: WavLayout) -> Result<LocalMedia, MediaProblem> {
     let duration = layout.duration_secs();
-    media::check_audio(duration, 1.0)?; // the length first: a clip too long is not read at all
+    media::check_audio_length(duration)?; // a clip too long is not read at all
     let mut peaks = vec![0f32; trim::PEAKS];
     let per_peak = (layout.frames() as f64 / trim::PEAKS as f64).max(1.0);
     let step = u64::from(CHUNK_FRAMES) * layout.block();

@@ -175,15 +175,21 @@ pub fn check_image_size(width: u32, height: u32) -> Result<(), MediaProblem> {
 
 /// Length and loudness of a voice clip.
 pub fn check_audio(duration_secs: f64, peak: f32) -> Result<(), MediaProblem> {
+    check_audio_length(duration_secs)?;
+    if peak < SILENCE_PEAK {
+        return Err(MediaProblem::Silent);
+    }
+    Ok(())
+}
+
+/// The length alone (known from a WAV's header before its samples are read).
+pub fn check_audio_length(duration_secs: f64) -> Result<(), MediaProblem> {
     let secs = |s: f64| crate::api::estimate::credits_text(s);
     if duration_secs < MIN_AUDIO_SECS {
         return Err(MediaProblem::AudioTooShort(secs(duration_secs)));
     }
     if duration_secs > MAX_AUDIO_SECS {
         return Err(MediaProblem::AudioTooLong(secs(duration_secs.round())));
-    }
-    if peak < SILENCE_PEAK {
-        return Err(MediaProblem::Silent);
     }
     Ok(())
 }
