@@ -25,8 +25,31 @@ impl From<leptos::wasm_split::SplitLoaderError> for PartMissing {
 /// Declares `fn name(args) -> T { body }` as code fetched on first use; it
 /// becomes `async fn name(args) -> Result<T, PartMissing>` in either build.
 /// Arguments are passed by value (the chunk is called through the wasm's C
-/// ABI), and the function's name names its chunk.
+/// ABI), and the function's name names its chunk. Written
+/// `preload pub warm; fn name…`, it also declares `async fn warm() ->
+/// Result<(), PartMissing>`, which fetches the chunk without calling it.
 macro_rules! split_point {
+    (preload $pvis:vis $preload:ident; $(#[$meta:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty $body:block) => {
+        $(#[$meta])*
+        #[cfg(feature = "split")]
+        #[leptos::wasm_split::wasm_split($name, wasm_split_path = ::leptos::wasm_split, fallible, preload(fetch_chunk))]
+        fn $name($($arg: $ty),*) -> Result<$ret, $crate::chunks::PartMissing> {
+            Ok($body)
+        }
+
+        $(#[$meta])*
+        #[cfg(not(feature = "split"))]
+        async fn $name($($arg: $ty),*) -> Result<$ret, $crate::chunks::PartMissing> {
+            Ok($body)
+        }
+
+        /// Fetches the chunk of this part ahead of its first use.
+        $pvis async fn $preload() -> Result<(), $crate::chunks::PartMissing> {
+            #[cfg(feature = "split")]
+            fetch_chunk().await?;
+            Ok(())
+        }
+    };
     ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty $body:block) => {
         $(#[$meta])*
         #[cfg(feature = "split")]
@@ -43,3 +66,11 @@ macro_rules! split_point {
     };
 }
 pub(crate) use split_point;
+
+/// Fetches, once the page is idle, the chunks a person's first steps need
+/// (the file checks, the run's code), so no click waits for code. A fetch
+/// that fails is left: the part tries again when it is used.
+pub async fn warm_up() {
+    let _ = crate::media::local::fetch_check_part().await;
+    let _ = crate::studio::run_order::fetch_run_part().await;
+}

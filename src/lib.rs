@@ -56,4 +56,5 @@ pub fn mount_page(id: &str) {
         }
         let _ = js_sys::Reflect::set(&window, &"__studioWasmMemory".into(), &wasm_bindgen::memory());
     }
+    browser::idle::when_idle(|| wasm_bindgen_futures::spawn_local(chunks::warm_up()));
 }

@@ -208,6 +208,30 @@ async fn a_part_whose_code_cannot_be_fetched_says_so_and_tries_again() {
     browser.stop().await;
 }
 
+/// The code of a person's first steps (the file checks, the run) is fetched
+/// while the page is idle after loading, so Generate does not wait for it;
+/// the parts opened later (code panel, comparison, history) are not.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_first_steps_code_is_fetched_while_the_page_is_idle() {
+    let stand_in = start_stand_in().await;
+    let browser = Browser::open(&stand_in.url()).await;
+    let fetched = "return performance.getEntriesByType('resource').map(e => e.name.split('/').pop()).filter(n => n.startsWith('split_'));";
+    browser
+        .wait_until("the run's and the checks' code", &format!("const names = (() => {{ {fetched} }})(); return names.includes('split_run_part.wasm') && names.includes('split_check_part.wasm');"))
+        .await;
+    let names = browser.js(fetched).await;
+    for later in ["split_code_part.wasm", "split_compare_part.wasm"] {
+        assert!(!names.as_array().is_some_and(|n| n.contains(&json!(later))), "{later} waits for its part to be opened: {names}");
+    }
+    browser.js("performance.clearResourceTimings(); return true;").await;
+    browser.click("generate").await;
+    browser.wait_for_video().await;
+    let after = browser.js("return performance.getEntriesByType('resource').map(e => e.name).filter(n => n.endsWith('.wasm'));").await;
+    assert_eq!(after, json!([]), "Generate fetched no code");
+    browser.stop().await;
+    stand_in.stop().await;
+}
+
 /// The run's own code (sending, following, keeping) is fetched on the first
 /// Generate: without it nothing is sent, the page says nothing was charged,
 /// and "Try again" runs once it is there.

@@ -298,3 +298,24 @@ async fn the_video_plays_at_once_while_it_is_kept_and_its_ticket_stays_until_the
     browser.stop().await;
     stand_in.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_player_of_the_arrived_video_stays_when_the_video_is_kept() {
+    let stand_in = stand_in_with(|c| c.delay = Duration::from_millis(300)).await;
+    let browser = Browser::open(&stand_in.url()).await;
+    // Marks the arrived video's player the moment it is added to the page.
+    browser
+        .js("new MutationObserver(() => { const v = document.querySelector('[data-testid=arrived-video]'); if (v) v.dataset.seenArriving = 'yes'; })
+               .observe(document.body, { subtree: true, childList: true }); return true;")
+        .await;
+    browser.click("generate").await;
+    assert_eq!(browser.wait_for_video().await, json!(256));
+    assert_eq!(
+        browser.js("return document.querySelector('[data-testid=result-video]').dataset.seenArriving || null;").await,
+        json!("yes"),
+        "the kept video plays in the player it arrived in (not loaded again from the start)"
+    );
+    assert!(!browser.text("result").await.contains("keeping it in this browser's history"), "the note goes once it is kept");
+    browser.stop().await;
+    stand_in.stop().await;
+}

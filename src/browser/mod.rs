@@ -1,10 +1,12 @@
 //! Thin shims over the browser: JSON and URL reading (the browser's own
 //! parsers in the page, serde_json and url on the host), `blob:` URLs,
 //! what survives a reload in `localStorage`, the history in IndexedDB, and
-//! the face check's Web Worker, and notifications when asked for.
+//! the face check's Web Worker, notifications when asked for, and work
+//! left for idle moments.
 
 pub mod face_worker;
 pub mod history;
+pub mod idle;
 pub mod json_doc;
 pub mod notify;
 pub mod object_url;

@@ -189,22 +189,18 @@ pub fn RunPanel() -> impl IntoView {
             {pending_job_view(studio)}
             {move || match run.get() {
                 RunState::Idle => ().into_any(),
+                // The arrived video and the result are one view type, so the
+                // player is updated in place when the video is kept, not reloaded.
                 RunState::Running { .. } if arrived.with(Option::is_some) => {
-                    let src = arrived.get().map(|url| url.as_str().to_string()).unwrap_or_default();
-                    view! {
-                        <div class="ths-result" data-testid="arrived">
-                            <video data-testid="arrived-video" controls autoplay playsinline src=src></video>
-                            <p class="ths-note">"The video is here; keeping it in this browser's history…"</p>
-                        </div>
-                    }
-                    .into_any()
+                    arrived.get().map(|url| video_view(url.as_str().to_string(), None)).into_any()
                 }
+                // Built once per run: only the parts that change follow the clock.
                 RunState::Running { started_ms } => {
-                    let elapsed = ((now.get() - started_ms).max(0.0) / 1000.0) as u32;
+                    let elapsed = move || ((now.get() - started_ms).max(0.0) / 1000.0) as u32;
                     view! {
                         <div class="ths-progress" data-testid="progress">
-                            <progress max="100" value=estimate::progress_percent(elapsed).to_string()></progress>
-                            <span data-testid="elapsed">{estimate::wait_text(elapsed)}</span>
+                            <progress max="100" value=move || estimate::progress_percent(elapsed()).to_string()></progress>
+                            <span data-testid="elapsed">{move || estimate::wait_text(elapsed())}</span>
                             <span class="ths-stage" data-testid="stage">
                                 {move || studio.progress.with(|p| p.as_ref().map_or_else(|| "Starting…".to_string(), Progress::describe))}
                             </span>
@@ -222,28 +218,35 @@ pub fn RunPanel() -> impl IntoView {
                     }
                     .into_any()
                 }
-                RunState::Succeeded(finished) => result_video(finished).into_any(),
+                RunState::Succeeded(finished) => Some(video_view(finished.url.as_str().to_string(), Some(finished))).into_any(),
                 RunState::Failed(error) => failure_message(studio, error).into_any(),
             }}
         </section>
     }
 }
 
-fn result_video(finished: Finished) -> impl IntoView {
-    let src = finished.url.as_str().to_string();
+/// The video: playable from the moment it arrives (`finished` is `None`
+/// while it is being kept), then with what was used, the download and what
+/// the server said.
+fn video_view(src: String, finished: Option<Finished>) -> impl IntoView {
+    let kept = finished.is_some();
+    let details = finished.map(|finished| view! {
+        <p class="ths-settings-used" data-testid="result-settings">{finished.summary}</p>
+        <a class="ths-download" data-testid="download" href=src.clone() download=finished.file_name>"Download video"</a>
+        {finished.not_kept.map(|e| view! { <p class="ths-warning" data-testid="not-kept">{e.to_string()}</p> })}
+        {finished.ticket_kept.then(|| view! {
+            <p class="ths-note" data-testid="ticket-kept">"The job is still saved, so reloading this page fetches the video again (free, within an hour of the run)."</p>
+        })}
+        {finished.from_stand_in.then(|| view! {
+            <p class="ths-note">"Made by the local stand-in: your portrait and voice joined into a video, not animated."</p>
+        })}
+        {finished.remaining_credits.map(|c| view! { <p class="ths-note">"Remaining credits: " {c}</p> })}
+    });
     view! {
-        <div class="ths-result" data-testid="result">
-            <video data-testid="result-video" controls autoplay playsinline src=src.clone()></video>
-            <p class="ths-settings-used" data-testid="result-settings">{finished.summary}</p>
-            <a class="ths-download" data-testid="download" href=src download=finished.file_name>"Download video"</a>
-            {finished.not_kept.map(|e| view! { <p class="ths-warning" data-testid="not-kept">{e.to_string()}</p> })}
-            {finished.ticket_kept.then(|| view! {
-                <p class="ths-note" data-testid="ticket-kept">"The job is still saved, so reloading this page fetches the video again (free, within an hour of the run)."</p>
-            })}
-            {finished.from_stand_in.then(|| view! {
-                <p class="ths-note">"Made by the local stand-in: your portrait and voice joined into a video, not animated."</p>
-            })}
-            {finished.remaining_credits.map(|c| view! { <p class="ths-note">"Remaining credits: " {c}</p> })}
+        <div class="ths-result" data-testid=if kept { "result" } else { "arrived" }>
+            <video data-testid=if kept { "result-video" } else { "arrived-video" } controls autoplay playsinline src=src></video>
+            <p class="ths-note" hidden=kept>"The video is here; keeping it in this browser's history…"</p>
+            {details}
         </div>
     }
 }

@@ -64,6 +64,7 @@ fn typed(blob: &Blob, mime: &str) -> Result<Blob, MediaProblem> {
 pub type Checking = Pin<Box<dyn Future<Output = Result<LocalMedia, MediaProblem>>>>;
 
 split_point! {
+    preload pub fetch_check_part;
     /// The checks of chosen files: their code is fetched with the first choice.
     fn check_part(file: Blob, name: String, is_image: bool) -> Checking {
         Box::pin(async move { if is_image { load_image(&file, &name).await } else { load_audio(&file, &name).await } })

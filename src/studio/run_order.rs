@@ -70,6 +70,7 @@ impl RunOrder {
 }
 
 split_point! {
+    preload pub fetch_run_part;
     fn run_part(order: RunOrder) -> Running {
         Box::pin(order.carry_out())
     }

@@ -1,0 +1,19 @@
+//! Work for when the page has nothing else to do.
+
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+
+/// Runs `work` once the browser is idle (`requestIdleCallback`, at most
+/// [`LATEST_MS`] later), or after [`LATEST_MS`] where that call is missing.
+pub fn when_idle(work: impl FnOnce() + 'static) {
+    let Some(window) = web_sys::window() else { return };
+    let callback = Closure::once_into_js(work).unchecked_into::<js_sys::Function>();
+    let options = web_sys::IdleRequestOptions::new();
+    options.set_timeout(LATEST_MS as u32);
+    if window.request_idle_callback_with_options(&callback, &options).is_err() {
+        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&callback, LATEST_MS);
+    }
+}
+
+/// The longest wait for an idle moment.
+const LATEST_MS: i32 = 2000;
