@@ -208,6 +208,37 @@ async fn a_part_whose_code_cannot_be_fetched_says_so_and_tries_again() {
     browser.stop().await;
 }
 
+/// In Chromium a write of a password field's value costs milliseconds once
+/// the field is on the page, even an unchanged one: the key fields are
+/// written at start only before they are shown, and later only when their
+/// own text changes (typing in another field, or a reload, writes none).
+#[tokio::test(flavor = "multi_thread")]
+async fn key_fields_are_not_rewritten_on_the_page_unless_their_text_changes() {
+    let stand_in = start_stand_in().await;
+    let browser = Browser::start().await;
+    let count = "window.__keyWrites = []; const d = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value');
+                 Object.defineProperty(HTMLInputElement.prototype, 'value', { get() { return d.get.call(this); },
+                   set(v) { if (this.type === 'password' && this.isConnected) window.__keyWrites.push(this.dataset.testid); d.set.call(this, v); } });";
+    browser.client.issue_cmd(support::Cdp { method: "Page.addScriptToEvaluateOnNewDocument", params: json!({ "source": count }) }).await.expect("CDP script");
+    browser.client.goto(&stand_in.url()).await.expect("page loads");
+    browser.find("generate").await;
+    assert_eq!(browser.value("stand-in-key").await, "stand-in-key", "the stand-in's key is shown");
+    browser.click("endpoint-proxy").await;
+    browser.type_into("proxy-url", "https://proxy.example/segmind").await;
+    browser.click("endpoint-segmind").await;
+    browser.type_into("segmind-key", "sg_secret").await;
+    browser.click("remember-key").await;
+    assert_eq!(browser.js("return window.__keyWrites;").await, json!([]), "no key field written on the page");
+    browser.reload().await;
+    assert_eq!(browser.value("segmind-key").await, "sg_secret");
+    assert_eq!(browser.js("return window.__keyWrites;").await, json!([]), "none written at start either");
+    browser.click("forget-key").await;
+    browser.wait_until("the key field emptied", &format!("return document.querySelector('{}').value === '';", Browser::testid("segmind-key"))).await;
+    assert_eq!(browser.js("return window.__keyWrites;").await, json!(["segmind-key"]), "forgetting writes the one field it empties");
+    browser.stop().await;
+    stand_in.stop().await;
+}
+
 /// The code of a person's first steps (the file checks, the run) is fetched
 /// while the page is idle after loading, so Generate does not wait for it;
 /// the parts opened later (code panel, comparison, history) are not.

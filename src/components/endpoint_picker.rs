@@ -37,13 +37,27 @@ fn setting_input(studio: Studio, (setting, label, placeholder, hint): SettingSpe
     };
     let id = studio.id(testid);
     let placeholder = if setting == SettingText::StandInUrl { page_origin.to_string() } else { placeholder.to_string() };
+    // Written first as the attribute (before the input is on the page), then
+    // only when it differs from what the input holds: in Chromium each write
+    // of a password field's value costs milliseconds once it is on the page,
+    // even an unchanged one (its password tooling looks at the page); three
+    // were 30 ms of the page's start.
+    let text = Memo::new(move |_| settings.with(|s| s.text(setting).to_string()));
+    let input = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        let text = text.get();
+        if let Some(input) = input.get() {
+            if input.value() != text {
+                input.set_value(&text);
+            }
+        }
+    });
     view! {
         <div class="ths-field" hidden=move || settings.with(|s| s.kind != setting.kind())>
             <label for=id.clone()>{label}</label>
             // Keys: masked, and never autocompleted or spell-checked (which could send them away).
             <input id=id type=if setting.is_secret() { "password" } else { "url" } autocomplete="off" spellcheck="false"
-                data-testid=testid placeholder=placeholder
-                prop:value=move || settings.with(|s| s.text(setting).to_string())
+                data-testid=testid placeholder=placeholder node_ref=input value=text.get_untracked()
                 on:input=move |ev| settings.update(|s| s.set_text(setting, event_target_value(&ev))) />
             <p class="ths-hint">{hint}</p>
         </div>
