@@ -235,6 +235,8 @@ async fn key_fields_are_not_rewritten_on_the_page_unless_their_text_changes() {
     browser.click("forget-key").await;
     browser.wait_until("the key field emptied", &format!("return document.querySelector('{}').value === '';", Browser::testid("segmind-key"))).await;
     assert_eq!(browser.js("return window.__keyWrites;").await, json!(["segmind-key"]), "forgetting writes the one field it empties");
+    let left = browser.js(&format!("return document.querySelector('{}').outerHTML;", Browser::testid("segmind-key"))).await;
+    assert!(!left.as_str().unwrap_or_default().contains("sg_secret"), "the forgotten key is nowhere in the field: {left}");
     browser.stop().await;
     stand_in.stop().await;
 }

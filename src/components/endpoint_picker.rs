@@ -37,19 +37,23 @@ fn setting_input(studio: Studio, (setting, label, placeholder, hint): SettingSpe
     };
     let id = studio.id(testid);
     let placeholder = if setting == SettingText::StandInUrl { page_origin.to_string() } else { placeholder.to_string() };
-    // Written first as the attribute (before the input is on the page), then
-    // only when it differs from what the input holds: in Chromium each write
-    // of a password field's value costs milliseconds once it is on the page,
-    // even an unchanged one (its password tooling looks at the page); three
-    // were 30 ms of the page's start.
+    // The first text goes in as the attribute, and later texts are written
+    // only when they differ from what the input holds: in Chromium a write of
+    // a password field's value (the property, not the attribute) costs
+    // milliseconds once it is on the page, even an unchanged one (its password
+    // tooling looks at the page); three were 30 ms of the page's start. The
+    // attribute goes once the text differs, so a forgotten key does not stay
+    // in the page.
     let text = Memo::new(move |_| settings.with(|s| s.text(setting).to_string()));
     let input = NodeRef::<leptos::html::Input>::new();
     Effect::new(move |_| {
         let text = text.get();
-        if let Some(input) = input.get() {
-            if input.value() != text {
-                input.set_value(&text);
-            }
+        let Some(input) = input.get() else { return };
+        if input.value() != text {
+            input.set_value(&text);
+        }
+        if input.get_attribute("value").is_some_and(|first| first != text) {
+            let _ = input.remove_attribute("value");
         }
     });
     view! {
