@@ -27,21 +27,12 @@ impl From<leptos::wasm_split::SplitLoaderError> for PartMissing {
 /// Arguments are passed by value (the chunk is called through the wasm's C
 /// ABI), and the function's name names its chunk. Written
 /// `preload pub warm; fn name…`, it also declares `async fn warm() ->
-/// Result<(), PartMissing>`, which fetches the chunk without calling it.
+/// Result<(), PartMissing>`, which fetches the chunk without calling it (at
+/// most one such split point per module: wasm-split's own preload function
+/// is named `fetch_chunk`).
 macro_rules! split_point {
     (preload $pvis:vis $preload:ident; $(#[$meta:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty $body:block) => {
-        $(#[$meta])*
-        #[cfg(feature = "split")]
-        #[leptos::wasm_split::wasm_split($name, wasm_split_path = ::leptos::wasm_split, fallible, preload(fetch_chunk))]
-        fn $name($($arg: $ty),*) -> Result<$ret, $crate::chunks::PartMissing> {
-            Ok($body)
-        }
-
-        $(#[$meta])*
-        #[cfg(not(feature = "split"))]
-        async fn $name($($arg: $ty),*) -> Result<$ret, $crate::chunks::PartMissing> {
-            Ok($body)
-        }
+        $crate::chunks::split_point!(@define [, preload(fetch_chunk)] $(#[$meta])* fn $name($($arg: $ty),*) -> $ret $body);
 
         /// Fetches the chunk of this part ahead of its first use.
         $pvis async fn $preload() -> Result<(), $crate::chunks::PartMissing> {
@@ -51,9 +42,12 @@ macro_rules! split_point {
         }
     };
     ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty $body:block) => {
+        $crate::chunks::split_point!(@define [] $(#[$meta])* $vis fn $name($($arg: $ty),*) -> $ret $body);
+    };
+    (@define [$($option:tt)*] $(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty $body:block) => {
         $(#[$meta])*
         #[cfg(feature = "split")]
-        #[leptos::wasm_split::wasm_split($name, wasm_split_path = ::leptos::wasm_split, fallible)]
+        #[leptos::wasm_split::wasm_split($name, wasm_split_path = ::leptos::wasm_split, fallible $($option)*)]
         $vis fn $name($($arg: $ty),*) -> Result<$ret, $crate::chunks::PartMissing> {
             Ok($body)
         }
