@@ -253,7 +253,7 @@ async fn the_first_steps_code_is_fetched_while_the_page_is_idle() {
         .wait_until("the run's and the checks' code", &format!("const names = (() => {{ {fetched} }})(); return names.includes('split_run_part.wasm') && names.includes('split_check_part.wasm');"))
         .await;
     let names = browser.js(fetched).await;
-    for later in ["split_code_part.wasm", "split_compare_part.wasm"] {
+    for later in ["split_code_part.wasm", "split_compare_part.wasm", "split_capture_part.wasm"] {
         assert!(!names.as_array().is_some_and(|n| n.contains(&json!(later))), "{later} waits for its part to be opened: {names}");
     }
     browser.js("performance.clearResourceTimings(); return true;").await;

@@ -157,6 +157,31 @@ async fn refused_files_are_explained_at_their_field_and_nothing_is_sent() {
     stand_in.stop().await;
 }
 
+/// The camera's and the microphone's code is fetched by the first click on
+/// "Use camera" (the page's own build splits it off); Cancel closes the
+/// camera and gives the button back.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_capture_code_comes_with_the_first_click_and_cancel_gives_the_button_back() {
+    let (stand_in, browser) = start().await;
+    let capture_fetched = "return performance.getEntriesByType('resource').some(e => e.name.endsWith('/split_capture_part.wasm'));";
+    browser.find("input_image-file").await;
+    assert_eq!(browser.js(capture_fetched).await, json!(false), "no capture code before a click");
+    browser.click("camera-open").await;
+    browser
+        .wait_until("the camera to show", "const v = document.querySelector('[data-testid=camera-live]'); return !!v && v.videoWidth > 0;")
+        .await;
+    assert_eq!(browser.js(capture_fetched).await, json!(true), "the click fetched the capture code");
+    browser.click("camera-cancel").await;
+    browser
+        .wait_until(
+            "the camera to close",
+            "const b = document.querySelector('[data-testid=camera-open]'); return !document.querySelector('[data-testid=camera-live]') && !!b && !b.hidden;",
+        )
+        .await;
+    browser.stop().await;
+    stand_in.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_camera_snapshot_and_a_microphone_recording_make_a_video_by_both_routes() {
     for route in ["upload", "inline"] {

@@ -1,16 +1,15 @@
 //! A local file for the portrait or the voice: choose it, drop it, or paste
 //! it (images); it is checked at once and previewed, and one click clears it.
 
-use std::time::Duration;
-
-use leptos::html::Video;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
-use web_sys::{Blob, File, MediaStream};
+use web_sys::{Blob, File};
 
 use super::studio::{use_studio, LocalState, Studio};
-use crate::media::capture::{self, Recording};
+use super::capture_panel::capture_part;
+use super::later::later;
+use crate::media::capture;
 use crate::media::local;
 use crate::media::MediaProblem;
 use crate::api::request::Field;
@@ -47,7 +46,7 @@ fn is_latest(studio: Studio, field: Field, choice: u32) -> bool {
 /// As [`take`], for a capture (a camera frame or a recording). An accepted
 /// file is kept in this browser, so a reload doesn't lose it. A check that
 /// ends after a newer choice or a Clear changes nothing.
-fn take_blob(studio: Studio, field: Field, file: Blob, name: String) {
+pub(super) fn take_blob(studio: Studio, field: Field, file: Blob, name: String) {
     // A new voice clip starts untrimmed (a restored one keeps its trim).
     if field == Field::InputAudio {
         studio.trim.set(None);
@@ -181,7 +180,7 @@ pub fn local_input(field: Field) -> impl IntoView {
                 } else {
                     view! {
                         <audio controls src=src data-testid=format!("{name}-preview")></audio>
-                        { let media = media.clone(); super::later::later(move || super::trim_editor::trim_part(studio, media.clone())) }
+                        { let media = media.clone(); later(move || super::trim_editor::trim_part(studio, media.clone())) }
                     }
                     .into_any()
                 };
@@ -217,118 +216,23 @@ pub fn local_input(field: Field) -> impl IntoView {
                         spawn_local(async move { history.delete_input(field.json_name()).await });
                     }
                 }>"Clear"</button>
-            {if is_image { camera(studio).into_any() } else { microphone(studio).into_any() }}
+            {capture_button(studio, field)}
             {status}
         </div>
     }
 }
 
-fn refuse(studio: Studio, field: Field, device: &str, error: capture::CaptureError) {
+/// A capture that could not be made, as the field's refusal (the message says what to do).
+pub(super) fn refuse(studio: Studio, field: Field, device: &str, error: capture::CaptureError) {
     slot(studio, field).set(Some(LocalState::Refused(device.to_string(), MediaProblem::Capture(error.to_string()))));
 }
 
-/// "Use camera": a live view, then a snapshot as the portrait.
-fn camera(studio: Studio) -> impl IntoView {
-    let stream = RwSignal::new_local(None::<MediaStream>);
-    let video = NodeRef::<Video>::new();
-    Effect::new(move |_| {
-        if let (Some(element), Some(live)) = (video.get(), stream.get()) {
-            element.set_src_object(Some(&live));
-        }
-    });
-    let close = move || {
-        if let Some(Some(live)) = stream.try_get_untracked() {
-            capture::stop(&live);
-        }
-        let _ = stream.try_set(None);
-    };
-    on_cleanup(close);
-    let open = move |_| {
-        spawn_local(async move {
-            match capture::open(true).await {
-                Ok(live) => {
-                    let _ = stream.try_set(Some(live));
-                }
-                Err(error) => refuse(studio, Field::InputImage, "camera", error),
-            }
-        });
-    };
-    let shoot = move |_| {
-        let Some(element) = video.get_untracked() else { return };
-        spawn_local(async move {
-            match capture::snapshot(&element).await {
-                Ok(frame) => take_blob(studio, Field::InputImage, frame, "camera.png".into()),
-                Err(error) => refuse(studio, Field::InputImage, "camera", error),
-            }
-            close();
-        });
-    };
+/// "Use camera" or "Record": the capture's own part, drawn while it lasts.
+fn capture_button(studio: Studio, field: Field) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let (testid, label) = if field == Field::InputImage { ("camera-open", "Use camera") } else { ("mic-record", "Record") };
     view! {
-        <button type="button" data-testid="camera-open" hidden=move || stream.with(Option::is_some) on:click=open>"Use camera"</button>
-        <div class="ths-capture" hidden=move || stream.with(Option::is_none)>
-            <video node_ref=video autoplay muted playsinline data-testid="camera-live"></video>
-            <button type="button" data-testid="camera-shoot" on:click=shoot>"Take photo"</button>
-            <button type="button" data-testid="camera-cancel" on:click=move |_| close()>"Cancel"</button>
-        </div>
-    }
-}
-
-/// "Record": the microphone with a level meter, then the recording as the voice.
-fn microphone(studio: Studio) -> impl IntoView {
-    let recording = StoredValue::new_local(None::<Recording>);
-    let on = RwSignal::new(false);
-    let level = RwSignal::new(0.0);
-    let started = RwSignal::new(0.0);
-    let now = RwSignal::new(0.0);
-    if let Ok(handle) = set_interval_with_handle(
-        move || {
-            if on.get_untracked() {
-                recording.update_value(|r| {
-                    if let Some(r) = r {
-                        level.set(r.level());
-                    }
-                });
-                now.set(js_sys::Date::now());
-            }
-        },
-        Duration::from_millis(100),
-    ) {
-        on_cleanup(move || handle.clear());
-    }
-    on_cleanup(move || {
-        if let Some(r) = recording.try_update_value(Option::take).flatten() {
-            r.cancel();
-        }
-    });
-    let start = move |_| {
-        spawn_local(async move {
-            match Recording::start().await {
-                Ok(r) => {
-                    recording.set_value(Some(r));
-                    started.set(js_sys::Date::now());
-                    now.set(js_sys::Date::now());
-                    on.set(true);
-                }
-                Err(error) => refuse(studio, Field::InputAudio, "microphone", error),
-            }
-        });
-    };
-    let finish = move |_| {
-        on.set(false);
-        let Some(r) = recording.try_update_value(Option::take).flatten() else { return };
-        spawn_local(async move {
-            match r.finish().await {
-                Ok(blob) => take_blob(studio, Field::InputAudio, blob, "recording.webm".into()),
-                Err(error) => refuse(studio, Field::InputAudio, "microphone", error),
-            }
-        });
-    };
-    view! {
-        <button type="button" data-testid="mic-record" hidden=move || on.get() on:click=start>"Record"</button>
-        <div class="ths-capture" hidden=move || !on.get()>
-            <meter min="0" max="100" value=move || ((level.get() * 100.0) as u32).to_string() data-testid="mic-level"></meter>
-            <span data-testid="mic-elapsed">{move || crate::api::estimate::clock(((now.get() - started.get()).max(0.0) / 1000.0) as u32)}</span>
-            <button type="button" data-testid="mic-stop" on:click=finish>"Stop"</button>
-        </div>
+        <button type="button" data-testid=testid hidden=move || open.get() on:click=move |_| open.set(true)>{label}</button>
+        {move || open.get().then(|| later(move || capture_part(studio, field, open)))}
     }
 }

@@ -3,6 +3,7 @@
 //! (`crate::net`); rules belong there, not here.
 
 mod app;
+mod capture_panel;
 mod code_panel;
 mod compare_grid;
 mod compare_panel;
