@@ -31,8 +31,8 @@ impl From<leptos::wasm_split::SplitLoaderError> for PartMissing {
 /// most one such split point per module: wasm-split's own preload function
 /// is named `fetch_chunk`).
 macro_rules! split_point {
-    (preload $pvis:vis $preload:ident; $(#[$meta:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty $body:block) => {
-        $crate::chunks::split_point!(@define [, preload(fetch_chunk)] $(#[$meta])* fn $name($($arg: $ty),*) -> $ret $body);
+    (preload $pvis:vis $preload:ident; $(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty $body:block) => {
+        $crate::chunks::split_point!(@define [, preload(fetch_chunk)] $(#[$meta])* $vis fn $name($($arg: $ty),*) -> $ret $body);
 
         /// Fetches the chunk of this part ahead of its first use.
         $pvis async fn $preload() -> Result<(), $crate::chunks::PartMissing> {
@@ -62,9 +62,10 @@ macro_rules! split_point {
 pub(crate) use split_point;
 
 /// Fetches, once the page is idle, the chunks a person's first steps need
-/// (the file checks, the run's code), so no click waits for code. A fetch
-/// that fails is left: the part tries again when it is used.
+/// (the file checks, the run's code and its views), so no click waits for
+/// code. A fetch that fails is left: the part tries again when it is used.
 pub async fn warm_up() {
     let _ = crate::media::local::fetch_check_part().await;
     let _ = crate::studio::run_order::fetch_run_part().await;
+    let _ = crate::components::fetch_outcome_part().await;
 }

@@ -208,6 +208,27 @@ async fn a_part_whose_code_cannot_be_fetched_says_so_and_tries_again() {
     browser.stop().await;
 }
 
+/// The run's views are a part of their own: if their code cannot be fetched,
+/// the run itself still goes on and its video is kept; "Try again" fetches
+/// only the views (nothing is sent again) and shows the video.
+#[tokio::test(flavor = "multi_thread")]
+async fn without_the_run_views_code_the_run_goes_on_and_try_again_sends_nothing() {
+    let (_site, root, chunk, away) = site_without("split_outcome_part");
+    let stand_in = support::stand_in_with(|c| c.static_dir = Some(root)).await;
+    let browser = Browser::start().await;
+    browser.client.goto(&stand_in.url()).await.expect("page loads");
+    browser.click("generate").await;
+    browser.wait_for_text("part-missing", "could not be loaded").await;
+    browser.wait_until("the video to be kept", "return document.querySelectorAll('[data-testid=history-item]').length === 1;").await;
+
+    std::fs::rename(&away, &chunk).expect("chunk back");
+    browser.click("part-retry").await;
+    assert!(browser.wait_for_video().await.as_f64().is_some_and(|w| w > 0.0), "the run's video plays");
+    let posts: Vec<_> = stand_in.seen().into_iter().filter(|r| r.method == "POST" && r.path.contains("sadtalker")).collect();
+    assert_eq!(posts.len(), 1, "one run sent, none again: {posts:?}");
+    browser.stop().await;
+}
+
 /// In Chromium a write of a password field's value costs milliseconds once
 /// the field is on the page, even an unchanged one: the key fields are
 /// written at start only before they are shown, and later only when their
@@ -250,7 +271,10 @@ async fn the_first_steps_code_is_fetched_while_the_page_is_idle() {
     let browser = Browser::open(&stand_in.url()).await;
     let fetched = "return performance.getEntriesByType('resource').map(e => e.name.split('/').pop()).filter(n => n.startsWith('split_'));";
     browser
-        .wait_until("the run's and the checks' code", &format!("const names = (() => {{ {fetched} }})(); return names.includes('split_run_part.wasm') && names.includes('split_check_part.wasm');"))
+        .wait_until(
+            "the run's, its views' and the checks' code",
+            &format!("const names = (() => {{ {fetched} }})(); return ['split_run_part.wasm', 'split_outcome_part.wasm', 'split_check_part.wasm'].every(n => names.includes(n));"),
+        )
         .await;
     let names = browser.js(fetched).await;
     for later in ["split_code_part.wasm", "split_compare_part.wasm", "split_capture_part.wasm"] {
