@@ -262,9 +262,10 @@ async fn key_fields_are_not_rewritten_on_the_page_unless_their_text_changes() {
     stand_in.stop().await;
 }
 
-/// The code of a person's first steps (the file checks, the run) is fetched
-/// while the page is idle after loading, so Generate does not wait for it;
-/// the parts opened later (code panel, comparison, history) are not.
+/// The previews' code comes right after the form's; the code of a person's
+/// first steps (the file checks, the run and its views) is fetched while the
+/// page is idle after loading, so Generate does not wait for it; the parts
+/// opened later (code panel, comparison, camera and microphone) are not.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_first_steps_code_is_fetched_while_the_page_is_idle() {
     let stand_in = start_stand_in().await;
@@ -272,8 +273,11 @@ async fn the_first_steps_code_is_fetched_while_the_page_is_idle() {
     let fetched = "return performance.getEntriesByType('resource').map(e => e.name.split('/').pop()).filter(n => n.startsWith('split_'));";
     browser
         .wait_until(
-            "the run's, its views' and the checks' code",
-            &format!("const names = (() => {{ {fetched} }})(); return ['split_run_part.wasm', 'split_outcome_part.wasm', 'split_check_part.wasm'].every(n => names.includes(n));"),
+            "the previews' code (drawn after the form), and the run's, its views' and the checks' code",
+            &format!(
+                "const names = (() => {{ {fetched} }})(); \
+                 return ['split_previews_part.wasm', 'split_run_part.wasm', 'split_outcome_part.wasm', 'split_check_part.wasm'].every(n => names.includes(n));"
+            ),
         )
         .await;
     let names = browser.js(fetched).await;

@@ -11,7 +11,7 @@ use crate::chunks::split_point;
 use super::request_form::{InputsSection, SettingsSection};
 use super::run_panel::{start_run, RunPanel};
 use crate::studio::run_rules::{self, RunTitle, Start};
-use super::previews::Previews;
+use super::previews::previews_part;
 use super::studio::{next_uid, Checked, FaceCheck, LocalState, RunState, Studio};
 use crate::api::endpoint::{sample_inputs, EndpointSettings};
 use crate::browser::history::History;
@@ -182,7 +182,7 @@ pub fn App(#[prop(optional)] options: StudioOptions) -> impl IntoView {
                     </form>
                     <div class="ths-stage">
                         <RunPanel />
-                        <Previews />
+                        {later(previews_part)}
                     </div>
                 </div>
                 <ComparePanel />

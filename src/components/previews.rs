@@ -142,8 +142,15 @@ fn status_text(check: &FaceCheck, shown: Option<(u32, u32)>, image_size: ImageSi
     }
 }
 
+crate::chunks::split_point! {
+    /// What the model will see, fetched after the form is drawn.
+    pub fn previews_part() -> AnyView {
+        view! { <Previews /> }.into_any()
+    }
+}
+
 #[component]
-pub fn Previews() -> impl IntoView {
+fn Previews() -> impl IntoView {
     let studio = use_studio();
     let source = settled(Memo::new(move |_| portrait_source(studio)), move || studio.local_image.with_untracked(Option::is_some));
     watch_portrait(studio, source);
