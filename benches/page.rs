@@ -64,16 +64,32 @@ struct Measured {
     heap_growth: f64,
 }
 
+/// Times the next click and the first frame of the first video matching
+/// `sel` in the page itself (`performance.now()` at the click and at
+/// `loadeddata`), the same way on both pages: polling over WebDriver
+/// would add up to a poll's length at random.
+fn frame_clock(sel: &str) -> String {
+    format!(
+        "const t = window.__clock = {{}};
+         document.addEventListener('click', () => {{ t.click = t.click || performance.now(); }}, true);
+         const seen = () => {{ const v = document.querySelector('{sel}');
+           if (!v || v.__timed) return; v.__timed = true;
+           const at = () => {{ t.frame = t.frame || performance.now(); }};
+           if (v.readyState >= 2) at(); else v.addEventListener('loadeddata', at); }};
+         new MutationObserver(seen).observe(document.body, {{ subtree: true, childList: true }}); return true;"
+    )
+}
+
 async fn measure(browser: &Browser, click: &str, video: &str) -> Measured {
     if click == "generate" {
         // The portrait's face check (a worker) runs after load: let it finish, so it does not share the two cores with the run.
         browser.wait_for_text("face-status", "face").await;
     }
     browser.js(WATCH).await;
-    let started = std::time::Instant::now();
+    browser.js(&frame_clock(video)).await;
     browser.click(click).await;
-    browser.wait_until("the first frame", &format!("const v = document.querySelector('{video}'); return !!v && v.readyState >= 2;")).await;
-    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    browser.wait_until("the first frame", "return !!window.__clock.frame;").await;
+    let ms = browser.js("return window.__clock.frame - window.__clock.click;").await.as_f64().unwrap_or(f64::NAN);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let f = browser.js(READ).await;
     let at = |i: usize| f[i].as_f64().unwrap_or(f64::NAN);
