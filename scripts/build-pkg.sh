@@ -10,11 +10,14 @@ source scripts/size-flags.sh
 cargo rustc -q --release --lib --target wasm32-unknown-unknown --features js-api,split -- -Clink-args=--emit-relocs
 rm -rf pkg && mkdir -p pkg
 # Split as the page is (scripts/build.sh): the studio's views, which only
-# mount() draws, become wasm chunks fetched on the first mount().
+# mount() draws, become wasm chunks: mount() fetches the studio's and those
+# of the parts it shows at once, the others come on first use (the camera,
+# the code panel, the comparison…).
 split=target/wasm-split-pkg
 rm -rf "$split" && mkdir -p "$split"
 wasm-split-cli --out-name talking_head_studio target/wasm32-unknown-unknown/release/talking_head_studio.wasm "$split"
 wasm-bindgen --target web --keep-lld-exports --no-demangle --out-dir pkg --out-name talking_head_studio "$split/talking_head_studio.wasm"
+python3 scripts/short-imports.py pkg/talking_head_studio_bg.wasm pkg/talking_head_studio.js
 wasm-opt -Oz pkg/talking_head_studio_bg.wasm -o pkg/talking_head_studio_bg.wasm
 cp "$split/__wasm_split.js" pkg/
 for chunk in "$split"/*.wasm; do
@@ -46,5 +49,5 @@ later=0
 for f in pkg/*.wasm; do [ "$f" = pkg/talking_head_studio_bg.wasm ] || later=$((later + $(gz "$f"))); done
 printf 'package in pkg/, gzipped:\n'
 printf '  on import (validate, estimate, toCode, generate, resume, compare): %d B (%s KB)\n' "$first" "$(kb "$first")"
-printf '  fetched on the first mount() (the studio'"'"'s views, in chunks): %d B (%s KB)\n' "$later" "$(kb "$later")"
+printf '  the studio'"'"'s views, in chunks fetched by mount() and by the first use of each part: %d B (%s KB)\n' "$later" "$(kb "$later")"
 printf 'wasm + JS gzipped: %d B (%s KB)\n' "$((first + later))" "$(kb $((first + later)))"

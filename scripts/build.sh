@@ -24,6 +24,8 @@ cp style/main.css dist/style/
 wasm-split-cli --out-name studio target/wasm32-unknown-unknown/release/talking-head-studio.wasm "$split"
 # Keep the exports wasm-split's chunks link against; their names stay mangled for the same reason.
 wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle --out-name studio --out-dir dist/pkg "$split/studio.wasm"
+# Short names for the ~300 JS imports, in the wasm and its loader at once (why: in the script).
+python3 scripts/short-imports.py dist/pkg/studio_bg.wasm dist/pkg/studio.js
 wasm-opt -Oz dist/pkg/studio_bg.wasm -o dist/pkg/studio_bg.wasm
 cp "$split/__wasm_split.js" dist/pkg/
 for js in dist/pkg/studio.js dist/pkg/__wasm_split.js; do
