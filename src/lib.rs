@@ -30,6 +30,10 @@ wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 /// Mounts the page's studio into the element with `id`, replacing the static
 /// shell the HTML shows until the wasm has arrived. Falls back to `<body>`.
 pub fn mount_page(id: &str) {
+    // Read by scripts/bench.sh with "studio-mounted" below: how long the mount took.
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark("studio-start");
+    }
     let options = components::StudioOptions {
         storage_prefix: Some(browser::saved_form::PAGE_PREFIX.into()),
         page_origin: web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default(),

@@ -17,3 +17,13 @@ pub fn when_idle(work: impl FnOnce() + 'static) {
 
 /// The longest wait for an idle moment.
 const LATEST_MS: i32 = 2000;
+
+/// Resolves in a task of its own (`setTimeout(0)`), after what the current
+/// task is doing, such as mounting the page, has finished.
+pub async fn next_task() {
+    let Some(window) = web_sys::window() else { return };
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}

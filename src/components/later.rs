@@ -21,6 +21,9 @@ where
         // The chunk loader's future lives on this (only) thread; Suspend asks for Send.
         let loading = SendWrapper::new(part());
         let shown = async move {
+            // Fetching a part starts a few fetches (its chunk and those it shares with
+            // others): that waits until the view being built, the whole form at start, is done.
+            crate::browser::idle::next_task().await;
             match loading.await {
                 Ok(view) => view,
                 Err(missing) => view! {
@@ -32,6 +35,7 @@ where
                 .into_any(),
             }
         };
-        view! { <Suspense fallback=|| ()>{Suspend::new(SendWrapper::new(shown))}</Suspense> }
+        let shown = SendWrapper::new(shown);
+        view! { <Suspense fallback=|| ()>{Suspend::new(shown)}</Suspense> }
     }
 }
