@@ -68,7 +68,7 @@ def desc_end(data, at):
 
 
 def short(n):
-    """0 → "a", 25 → "z", 26 → "A", 52 → "ba", …: names no identifier clashes with."""
+    """0 → "$a", 25 → "$z", 26 → "$A", 52 → "$ba", …: the `$` keeps them apart from any wasm-bindgen name."""
     letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
     out = ""
     while True:

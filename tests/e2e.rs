@@ -166,22 +166,40 @@ async fn proxy_mode_goes_page_to_proxy_to_stand_in_without_a_key_in_the_page() {
     stand_in.stop().await;
 }
 
-/// A copy of the built page with the chunk whose name starts with `chunk`
-/// moved away: the copy's root, the chunk's path and where it went.
-fn site_without(chunk: &str) -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
-    let site = tempfile::tempdir().expect("temp dir");
-    let copied = std::process::Command::new("cp").arg("-r").arg(repo_path("dist")).arg(site.path()).status().expect("cp runs");
-    assert!(copied.success(), "dist/ copied");
-    let root = site.path().join("dist");
-    let path = std::fs::read_dir(root.join("pkg"))
-        .expect("dist/pkg")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .find(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(chunk)))
-        .unwrap_or_else(|| panic!("{chunk} is a chunk of its own (was the page built by scripts/build.sh?)"));
-    let away = path.with_extension("away");
-    std::fs::rename(&path, &away).expect("chunk moved away");
-    (site, root, path, away)
+/// The built page served from a copy with the chunk whose name starts with
+/// `chunk` moved away, and a browser on it; [`WithoutChunk::put_back`]
+/// returns the chunk.
+struct WithoutChunk {
+    _site: tempfile::TempDir,
+    path: std::path::PathBuf,
+    away: std::path::PathBuf,
+    stand_in: stand_in::Running,
+    browser: Browser,
+}
+
+impl WithoutChunk {
+    async fn open(chunk: &str) -> WithoutChunk {
+        let site = tempfile::tempdir().expect("temp dir");
+        let copied = std::process::Command::new("cp").arg("-r").arg(repo_path("dist")).arg(site.path()).status().expect("cp runs");
+        assert!(copied.success(), "dist/ copied");
+        let root = site.path().join("dist");
+        let path = std::fs::read_dir(root.join("pkg"))
+            .expect("dist/pkg")
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .find(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(chunk)))
+            .unwrap_or_else(|| panic!("{chunk} is a chunk of its own (was the page built by scripts/build.sh?)"));
+        let away = path.with_extension("away");
+        std::fs::rename(&path, &away).expect("chunk moved away");
+        let stand_in = support::stand_in_with(|c| c.static_dir = Some(root)).await;
+        let browser = Browser::start().await;
+        browser.client.goto(&stand_in.url()).await.expect("page loads");
+        WithoutChunk { _site: site, path, away, stand_in, browser }
+    }
+
+    fn put_back(&self) {
+        std::fs::rename(&self.away, &self.path).expect("chunk back");
+    }
 }
 
 /// The page's parts shown later come from wasm chunks (scripts/build.sh):
@@ -189,10 +207,8 @@ fn site_without(chunk: &str) -> (tempfile::TempDir, std::path::PathBuf, std::pat
 /// "Try again" fetches it once it is there.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_part_whose_code_cannot_be_fetched_says_so_and_tries_again() {
-    let (_site, root, chunk, away) = site_without("split_code_part");
-    let stand_in = support::stand_in_with(|c| c.static_dir = Some(root)).await;
-    let browser = Browser::start().await;
-    browser.client.goto(&stand_in.url()).await.expect("page loads");
+    let page = WithoutChunk::open("split_code_part").await;
+    let browser = &page.browser;
     browser.find("generate").await;
     browser.js(&format!("document.querySelector('{} summary').click()", Browser::testid("code-panel"))).await;
     let said = browser.wait_for_text("part-missing", "could not be loaded").await;
@@ -201,11 +217,11 @@ async fn a_part_whose_code_cannot_be_fetched_says_so_and_tries_again() {
     browser.type_into("pose_style", "99").await;
     browser.wait_for_text("error-pose_style", "0 to 45").await;
 
-    std::fs::rename(&away, &chunk).expect("chunk back");
+    page.put_back();
     browser.type_into("pose_style", "7").await;
     browser.click("part-retry").await;
     browser.wait_for_text("code", "curl").await;
-    browser.stop().await;
+    page.browser.stop().await;
 }
 
 /// The run's views are a part of their own: if their code cannot be fetched,
@@ -213,20 +229,18 @@ async fn a_part_whose_code_cannot_be_fetched_says_so_and_tries_again() {
 /// only the views (nothing is sent again) and shows the video.
 #[tokio::test(flavor = "multi_thread")]
 async fn without_the_run_views_code_the_run_goes_on_and_try_again_sends_nothing() {
-    let (_site, root, chunk, away) = site_without("split_outcome_part");
-    let stand_in = support::stand_in_with(|c| c.static_dir = Some(root)).await;
-    let browser = Browser::start().await;
-    browser.client.goto(&stand_in.url()).await.expect("page loads");
+    let page = WithoutChunk::open("split_outcome_part").await;
+    let (browser, stand_in) = (&page.browser, &page.stand_in);
     browser.click("generate").await;
     browser.wait_for_text("part-missing", "could not be loaded").await;
     browser.wait_until("the video to be kept", "return document.querySelectorAll('[data-testid=history-item]').length === 1;").await;
 
-    std::fs::rename(&away, &chunk).expect("chunk back");
+    page.put_back();
     browser.click("part-retry").await;
     assert!(browser.wait_for_video().await.as_f64().is_some_and(|w| w > 0.0), "the run's video plays");
     let posts: Vec<_> = stand_in.seen().into_iter().filter(|r| r.method == "POST" && r.path.contains("sadtalker")).collect();
     assert_eq!(posts.len(), 1, "one run sent, none again: {posts:?}");
-    browser.stop().await;
+    page.browser.stop().await;
 }
 
 /// In Chromium a write of a password field's value costs milliseconds once
@@ -304,10 +318,8 @@ async fn the_first_steps_code_is_fetched_while_the_page_is_idle() {
 /// and "Try again" runs once it is there.
 #[tokio::test(flavor = "multi_thread")]
 async fn without_the_run_code_nothing_is_sent_and_try_again_runs() {
-    let (_site, root, chunk, away) = site_without("split_run_part");
-    let stand_in = support::stand_in_with(|c| c.static_dir = Some(root)).await;
-    let browser = Browser::start().await;
-    browser.client.goto(&stand_in.url()).await.expect("page loads");
+    let page = WithoutChunk::open("split_run_part").await;
+    let (browser, stand_in) = (&page.browser, &page.stand_in);
     browser.click("generate").await;
     let failure = browser.find("failure").await;
     assert_eq!(failure.attr("data-kind").await.ok().flatten().as_deref(), Some("page_incomplete"));
@@ -315,8 +327,8 @@ async fn without_the_run_code_nothing_is_sent_and_try_again_runs() {
     assert!(next.contains("nothing was sent or charged"), "{next}");
     assert!(!stand_in.seen().iter().any(|s| s.path.contains("sadtalker")), "nothing reached the API: {:?}", stand_in.seen());
 
-    std::fs::rename(&away, &chunk).expect("chunk back");
+    page.put_back();
     browser.click("retry").await;
     assert!(browser.wait_for_video().await.as_f64().is_some_and(|w| w > 0.0), "the retried run's video plays");
-    browser.stop().await;
+    page.browser.stop().await;
 }

@@ -18,8 +18,7 @@ where
     let attempt = RwSignal::new(0u32);
     move || {
         attempt.track();
-        // The chunk loader's future lives on this (only) thread; Suspend asks for Send.
-        let loading = SendWrapper::new(part());
+        let loading = part();
         let shown = async move {
             // Fetching a part starts a few fetches (its chunk and those it shares with
             // others): that waits until the view being built, the whole form at start, is done.
@@ -35,6 +34,7 @@ where
                 .into_any(),
             }
         };
+        // The chunk loader's future lives on this (only) thread; Suspend asks for Send.
         let shown = SendWrapper::new(shown);
         view! { <Suspense fallback=|| ()>{Suspend::new(shown)}</Suspense> }
     }
