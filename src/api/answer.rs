@@ -198,7 +198,7 @@ pub struct Credits {
 
 impl Credits {
     pub fn from_doc(doc: &JsonDoc) -> Option<Credits> {
-        let number = |key: &str| doc.get(key).and_then(|v| v.as_text()).and_then(|t| t.parse::<f64>().ok());
+        let number = |key: &str| doc.get(key).and_then(|v| v.as_text()).and_then(|t| crate::api::number::parse_f64(&t));
         Some(Credits { credits: number("credits")?, free_credits: number("free-credits").unwrap_or(0.0) })
     }
 

@@ -133,8 +133,7 @@ pub fn draft_secs(text: &str) -> Result<f64, CompareError> {
     if text.is_empty() {
         return Ok(DEFAULT_DRAFT_SECS);
     }
-    text.parse::<f64>()
-        .ok()
+    crate::api::number::parse_f64(text)
         .filter(|s| s.is_finite() && (f64::from(SHORTEST_DRAFT_SECS)..=f64::from(LONGEST_DRAFT_SECS)).contains(s))
         .ok_or_else(|| CompareError::DraftLength(text.to_string()))
 }

@@ -11,6 +11,7 @@ use crate::media::trim::Trim;
 use serde::Serialize;
 
 use crate::api::answer::JobTicket;
+use crate::api::number::parse_f64;
 use crate::api::endpoint::{EndpointSettings, JobEndpoint};
 use crate::browser::json_doc::JsonDoc;
 use crate::api::request::RequestDraft;
@@ -95,7 +96,7 @@ impl PendingJob {
             summary: text_of("summary"),
             file_name: Some(text_of("file_name")).filter(|n| !n.is_empty()).unwrap_or_else(|| "talking-head.mp4".into()),
             base64: doc.get("base64").and_then(|b| b.as_bool()).unwrap_or(false),
-            started_at_ms: doc.get("started_at_ms").and_then(|t| t.as_text()).and_then(|t| t.parse().ok()).unwrap_or(0.0),
+            started_at_ms: doc.get("started_at_ms").and_then(|t| t.as_text()).and_then(|t| parse_f64(&t)).unwrap_or(0.0),
         })
     }
 
@@ -171,7 +172,7 @@ impl Store {
     pub fn load_trim(&self) -> Option<Trim> {
         let text = self.get("trim")?;
         let (start, end) = text.split_once(' ')?;
-        Some(Trim { start: start.parse().ok()?, end: end.parse().ok()? })
+        Some(Trim { start: parse_f64(start)?, end: parse_f64(end)? })
     }
 
     pub fn save_trim(&self, trim: Option<Trim>) {

@@ -30,7 +30,7 @@ fn handle(
             <input type="range" min="0" max=max step="0.1" data-testid=testid
                 prop:value=move || tenths_text(at())
                 on:input=move |ev| {
-                    if let Ok(seconds) = event_target_value(&ev).trim().parse::<f64>() {
+                    if let Some(seconds) = crate::api::number::parse_f64(event_target_value(&ev).trim()) {
                         moved(seconds);
                     }
                 } />

@@ -13,6 +13,7 @@ use web_sys::Headers;
 use super::{header, network, not_a_video, Progress, Run, Video};
 use crate::api::answer::{self, AnswerForm, Mp4Step};
 use crate::api::error::ApiError;
+use crate::api::number::parse_f64;
 use crate::net::bounded::{Base64Pieces, BoundedText, BODY_CAP_BYTES};
 use crate::api::endpoint::Endpoint;
 use crate::browser::json_doc::JsonDoc;
@@ -73,7 +74,7 @@ pub async fn small_json(response: &Response, run: &Run<'_>) -> Result<JsonDoc, A
 /// A success answer as a checked video Blob, in whichever form it came.
 pub async fn video_of(response: &Response, asked_for_base64: bool, endpoint: &Endpoint, run: &Run<'_>) -> Result<Video, ApiError> {
     let remaining_credits = header(response, "x-remaining-credits");
-    let credits_consumed = header(response, "x-credits-consumed").and_then(|c| c.trim().parse::<f64>().ok()).filter(|c| c.is_finite() && *c >= 0.0);
+    let credits_consumed = header(response, "x-credits-consumed").and_then(|c| parse_f64(c.trim())).filter(|c| c.is_finite() && *c >= 0.0);
     let from_stand_in = header(response, "x-stand-in").is_some() && endpoint.kind == crate::api::endpoint::EndpointKind::StandIn;
     let content_type = header(response, "content-type").unwrap_or_default();
     let blob = match answer::answer_form(&content_type, asked_for_base64) {
@@ -91,7 +92,7 @@ pub async fn video_of(response: &Response, asked_for_base64: bool, endpoint: &En
 /// `Response.blob()` on a 50 MB answer from localhost: about +140 ms; the
 /// counting `TransformStream` this replaced cost +350 to +500 ms.
 async fn read_blob(response: &Response, run: &Run<'_>) -> Result<Blob, ApiError> {
-    let total = header(response, "content-length").and_then(|n| n.parse::<f64>().ok());
+    let total = header(response, "content-length").and_then(|n| parse_f64(&n));
     let Some(body) = response.body() else { return Blob::new().map_err(|e| network(&e)) };
     let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
     let (batches, batch) = (Array::new(), Array::new());
@@ -149,7 +150,7 @@ async fn stream_base64(response: &Response, json: bool, run: &Run<'_>) -> Result
     let mut pieces = Base64Pieces::<JsString>::default(); // whole groups of 4 characters
     let mut in_value = false;
     let mut done = false;
-    let total = header(response, "content-length").and_then(|n| n.parse::<f64>().ok());
+    let total = header(response, "content-length").and_then(|n| parse_f64(&n));
     let mut received = 0.0;
     while !done {
         let step = run.wait(reader.read()).await?;

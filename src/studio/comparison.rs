@@ -69,7 +69,7 @@ impl DraftState {
     }
 
     fn from_doc(doc: &JsonDoc) -> Option<DraftState> {
-        let number = |key: &str| doc.get(key).and_then(|v| v.as_text()).and_then(|t| t.parse::<f64>().ok());
+        let number = |key: &str| doc.get(key).and_then(|v| v.as_text()).and_then(|t| crate::api::number::parse_f64(&t));
         Some(match doc.get("state")?.as_str()?.as_str() {
             "queued" => DraftState::Queued { not_before_ms: number("not_before_ms").unwrap_or(0.0) },
             "sending" => DraftState::Sending,
@@ -172,7 +172,7 @@ impl Comparison {
     /// A damaged entry gives `None`, never a crash.
     pub fn from_json(text: &str) -> Option<Comparison> {
         let doc = JsonDoc::parse(text).filter(JsonDoc::is_object)?;
-        let number = |key: &str| doc.get(key).and_then(|v| v.as_text()).and_then(|t| t.parse::<f64>().ok());
+        let number = |key: &str| doc.get(key).and_then(|v| v.as_text()).and_then(|t| crate::api::number::parse_f64(&t));
         let drafts_doc = doc.get("drafts")?;
         let mut drafts = Vec::new();
         while let Some(entry) = drafts_doc.get_index(drafts.len()) {
@@ -253,7 +253,7 @@ fn variant_from_doc(doc: &JsonDoc) -> Option<Variant> {
     let pose_style = text("pose_style")?.parse::<u8>().ok().filter(|p| i64::from(*p) <= POSE_STYLE_MAX)?;
     Some(Variant {
         pose_style,
-        expression_scale: text("expression_scale")?.parse::<f64>().ok().filter(|s| s.is_finite())?,
+        expression_scale: crate::api::number::parse_f64(&text("expression_scale")?).filter(|s| s.is_finite())?,
         preprocess: Preprocess::parse(&text("preprocess")?)?,
         image_size: ImageSize::from_pixels(text("image_size")?.parse::<i64>().ok()?)?,
         enhancer: doc.get("enhancer").and_then(|b| b.as_bool())?,

@@ -58,7 +58,7 @@ pub fn retry_offer(error: &ApiError, job_pending: bool) -> Option<Charge> {
 
 /// The balance an answer's `x-remaining-credits` header reports, if it is a number.
 pub fn balance_reported(remaining_credits: Option<&str>) -> Option<Credits> {
-    let credits = remaining_credits?.trim().parse::<f64>().ok().filter(|c| c.is_finite())?;
+    let credits = crate::api::number::parse_f64(remaining_credits?.trim()).filter(|c| c.is_finite())?;
     Some(Credits { credits, free_credits: 0.0 })
 }
 

@@ -214,7 +214,7 @@ fn parse_whole(text: &str) -> Option<i64> {
     if let Ok(n) = text.parse::<i64>() {
         return Some(n);
     }
-    let x = text.parse::<f64>().ok()?;
+    let x = crate::api::number::parse_f64(text)?;
     (x.is_finite() && x.fract() == 0.0 && x.abs() < 1e15).then_some(x as i64)
 }
 
@@ -234,8 +234,7 @@ fn parse_expression_scale(raw: &str) -> Result<f64, FieldError> {
     if text.is_empty() {
         return Ok(EXPRESSION_SCALE_DEFAULT);
     }
-    text.parse::<f64>()
-        .ok()
+    crate::api::number::parse_f64(text)
         .filter(|x| x.is_finite() && (EXPRESSION_SCALE_MIN..=EXPRESSION_SCALE_MAX).contains(x))
         .ok_or_else(|| FieldError::ExpressionScale { given: text.to_string() })
 }
