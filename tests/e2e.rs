@@ -280,7 +280,7 @@ async fn key_fields_are_not_rewritten_on_the_page_unless_their_text_changes() {
 /// starting a part's fetches cost the mount tens of ms); the code of a person's
 /// first steps (the file checks, the run and its views) is fetched while the
 /// page is idle after loading, so Generate does not wait for it; the parts
-/// opened later (code panel, comparison, camera and microphone) are not.
+/// opened later (code panel, comparison, camera and microphone, the balance) are not.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_first_steps_code_is_fetched_while_the_page_is_idle() {
     let stand_in = start_stand_in().await;
@@ -301,7 +301,7 @@ async fn the_first_steps_code_is_fetched_while_the_page_is_idle() {
              return performance.getEntriesByType('resource').filter(e => /(split|chunk)_\\w+\\.wasm$/.test(e.name) && e.startTime < mounted).map(e => e.name);")
         .await;
     assert_eq!(early, json!([]), "no part's code is fetched while the form is being mounted");
-    for later in ["split_code_part.wasm", "split_compare_part.wasm", "split_capture_part.wasm"] {
+    for later in ["split_code_part.wasm", "split_compare_part.wasm", "split_capture_part.wasm", "split_credits_part.wasm"] {
         assert!(!names.as_array().is_some_and(|n| n.contains(&json!(later))), "{later} waits for its part to be opened: {names}");
     }
     browser.js("performance.clearResourceTimings(); return true;").await;
@@ -311,6 +311,25 @@ async fn the_first_steps_code_is_fetched_while_the_page_is_idle() {
     assert_eq!(after, json!([]), "Generate fetched no code");
     browser.stop().await;
     stand_in.stop().await;
+}
+
+/// "Check credits" brings the code that asks for the balance: without it,
+/// the page says so and nothing is sent; once it is there, the click asks.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_balance_comes_with_its_own_code() {
+    let page = WithoutChunk::open("split_credits_part").await;
+    let (browser, stand_in) = (&page.browser, &page.stand_in);
+    browser.click("endpoint-stand_in").await;
+    browser.click("check-credits").await;
+    let said = browser.wait_for_text("credits", "could not be loaded").await;
+    assert!(said.contains("nothing was sent"), "{said}");
+    assert!(!stand_in.seen().iter().any(|s| s.path.contains("credits")), "nothing was asked: {:?}", stand_in.seen());
+
+    page.put_back();
+    browser.click("check-credits").await;
+    assert!(browser.wait_for_text("credits", "Balance").await.contains("credits"));
+    assert!(stand_in.seen().iter().any(|s| s.path.contains("credits")), "asked once the code was there");
+    page.browser.stop().await;
 }
 
 /// The run's own code (sending, following, keeping) is fetched on the first

@@ -7,7 +7,7 @@ use leptos::task::spawn_local;
 use super::studio::{use_studio, Studio};
 use crate::api::endpoint::{EndpointField, EndpointKind, SettingText};
 use crate::api::estimate;
-use crate::net::{self, Run};
+use crate::net;
 
 /// One text setting: which, its label, placeholder and hint.
 type SettingSpec = (SettingText, &'static str, &'static str, &'static str);
@@ -106,9 +106,7 @@ pub fn EndpointPicker(#[prop(into)] page_origin: String) -> impl IntoView {
     let check_credits = move |_| {
         let Ok(endpoint) = resolved.get_untracked() else { return };
         spawn_local(async move {
-            let ignore = |_| {};
-            let run = Run { signal: None, timeout_secs: None, on_progress: &ignore };
-            let _ = studio.credits.try_set(Some(net::credits(&endpoint, &run).await));
+            let _ = studio.credits.try_set(Some(net::check_credits(endpoint).await));
         });
     };
     let credits_text = move || {

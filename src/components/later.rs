@@ -2,21 +2,31 @@
 //! ([`crate::chunks`]).
 
 use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 
 use crate::chunks::PartMissing;
 
+/// One attempt at a part: its view, once its code is here.
+type PartView = Pin<Box<dyn Future<Output = Result<AnyView, PartMissing>>>>;
+
 /// Draws a part once its code is here (nothing before: a chunk is a few KB
 /// from the page's own server); if it cannot be fetched, says so with a
 /// button that tries again. `part` starts one attempt.
-pub fn later<F>(part: impl Fn() -> F + Send + Sync + 'static) -> impl IntoView
+pub fn later<F>(part: impl Fn() -> F + Send + Sync + 'static) -> AnyView
 where
     F: Future<Output = Result<AnyView, PartMissing>> + 'static,
 {
+    // One body for every part (a generic one was built once per part, all in the first load).
+    drawn_later(Arc::new(move || Box::pin(part()) as PartView))
+}
+
+fn drawn_later(part: Arc<dyn Fn() -> PartView + Send + Sync>) -> AnyView {
     let attempt = RwSignal::new(0u32);
-    move || {
+    let shown = move || {
         attempt.track();
         let loading = part();
         let shown = async move {
@@ -37,5 +47,6 @@ where
         // The chunk loader's future lives on this (only) thread; Suspend asks for Send.
         let shown = SendWrapper::new(shown);
         view! { <Suspense fallback=|| ()>{Suspend::new(shown)}</Suspense> }
-    }
+    };
+    shown.into_any()
 }

@@ -12,6 +12,7 @@
 //! reads only lengths, the first few bytes and capped error bodies.
 
 mod body;
+mod credits;
 pub mod bounded;
 mod job;
 
@@ -23,11 +24,12 @@ use web_sys::{AbortSignal, Blob, BlobPropertyBag, Request, RequestRedirect, Resp
 use web_sys::{Headers, RequestInit};
 
 pub use body::yield_to_browser;
+pub use credits::check_credits;
 pub use job::follow_job;
 
-use crate::api::answer::{self, JobTicket};
+use crate::api::answer::JobTicket;
 use crate::api::error::ApiError;
-use crate::api::endpoint::{Endpoint, CREDITS_PATH, SADTALKER_JOB_PATH, SADTALKER_PATH};
+use crate::api::endpoint::{Endpoint, SADTALKER_JOB_PATH, SADTALKER_PATH};
 use crate::api::estimate;
 use crate::api::money::{self, ReadDecision, SubmitDecision};
 use crate::api::request::{InputSource, NormalizedRequest};
@@ -376,20 +378,6 @@ pub async fn upload_assets(endpoint: &Endpoint, data_uris: &[Blob], run: &Run<'_
         return Err(ApiError::UnexpectedStatus { status: response.status(), server_message: Some("the upload answer did not list a URL for every file".into()) });
     }
     Ok(urls)
-}
-
-/// The account's balance (`GET /v1/get-user-credits`).
-pub async fn credits(endpoint: &Endpoint, run: &Run<'_>) -> Result<answer::Credits, ApiError> {
-    let url = endpoint.url_of(CREDITS_PATH);
-    let answer = send(endpoint, Outgoing { url: &url, method: "GET", body: None }, run).await?;
-    if !answer.ok() {
-        return Err(answer.error(run).await);
-    }
-    let doc = body::small_json(&answer.response, run).await?;
-    answer::Credits::from_doc(&doc).ok_or_else(|| ApiError::UnexpectedStatus {
-        status: answer.response.status(),
-        server_message: Some("the credits answer had no \"credits\"".into()),
-    })
 }
 
 fn header(response: &Response, name: &str) -> Option<String> {
