@@ -137,8 +137,8 @@ async fn a_job_is_polled_to_its_video_with_progress() {
 
 #[wasm_bindgen_test]
 async fn credits_are_read_from_the_account() {
-    let credits = net::credits(&endpoint(STAND_IN_DEFAULT_KEY), &run()).await.expect("credits");
+    let credits = net::check_credits(endpoint(STAND_IN_DEFAULT_KEY)).await.expect("credits");
     assert!(credits.total() > 0.0);
-    let error = net::credits(&endpoint("wrong"), &run()).await.expect_err("401");
+    let error = net::check_credits(endpoint("wrong")).await.expect_err("401");
     assert_eq!(error.status(), Some(401));
 }
