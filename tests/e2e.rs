@@ -280,7 +280,8 @@ async fn key_fields_are_not_rewritten_on_the_page_unless_their_text_changes() {
 /// starting a part's fetches cost the mount tens of ms); the code of a person's
 /// first steps (the file checks, the run and its views) is fetched while the
 /// page is idle after loading, so Generate does not wait for it; the parts
-/// opened later (code panel, comparison, camera and microphone, the balance) are not.
+/// opened later (code panel, comparison, camera and microphone, the balance) and a
+/// kept job's notice, with no job kept, are not.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_first_steps_code_is_fetched_while_the_page_is_idle() {
     let stand_in = start_stand_in().await;
@@ -301,7 +302,7 @@ async fn the_first_steps_code_is_fetched_while_the_page_is_idle() {
              return performance.getEntriesByType('resource').filter(e => /(split|chunk)_\\w+\\.wasm$/.test(e.name) && e.startTime < mounted).map(e => e.name);")
         .await;
     assert_eq!(early, json!([]), "no part's code is fetched while the form is being mounted");
-    for later in ["split_code_part.wasm", "split_compare_part.wasm", "split_capture_part.wasm", "split_credits_part.wasm"] {
+    for later in ["split_code_part.wasm", "split_compare_part.wasm", "split_capture_part.wasm", "split_credits_part.wasm", "split_pending_part.wasm"] {
         assert!(!names.as_array().is_some_and(|n| n.contains(&json!(later))), "{later} waits for its part to be opened: {names}");
     }
     browser.js("performance.clearResourceTimings(); return true;").await;

@@ -8,6 +8,7 @@ use leptos::task::spawn_local;
 use web_sys::AbortController;
 
 use super::later::later;
+use crate::chunks::split_point;
 use super::run_outcome::outcome_part;
 use super::studio::{use_studio, LocalState, RunState, Studio};
 use crate::api::endpoint::EndpointKind;
@@ -82,6 +83,13 @@ pub fn start_run(studio: Studio, start: Start) {
     });
 }
 
+split_point! {
+    /// The stored job's notice (Keep following, Forget): its code comes only when a job is kept.
+    fn pending_part(studio: Studio) -> AnyView {
+        pending_job_view(studio).into_any()
+    }
+}
+
 /// The stored job, if any, with what stands in the way of picking it up.
 fn pending_job_view(studio: Studio) -> impl IntoView {
     move || {
@@ -124,6 +132,11 @@ pub fn RunPanel() -> impl IntoView {
     let (checked, resolved, run) = (studio.checked, studio.resolved, studio.run);
     // Changes when the first run starts (or a saved job is picked up), and when "Forget" clears a failure.
     let active = Memo::new(move |_| !matches!(run.get(), RunState::Idle));
+    // A kept job waits while no run is going on.
+    let job_waiting = Memo::new(move |_| {
+        studio.job_version.track();
+        !studio.running() && studio.store.with_value(|s| s.load_job().is_some())
+    });
     let timeout_ok = move || studio.run_settings.with(|r| r.timeout().is_ok());
     let can_send = move || checked.with(Result::is_ok) && resolved.with(Result::is_ok) && timeout_ok() && !studio.running();
 
@@ -177,7 +190,7 @@ pub fn RunPanel() -> impl IntoView {
             {notify_choice(studio)}
             <p class="ths-warning" data-testid="low-balance" hidden=move || low_balance().is_none()>{low_balance}</p>
             <p class="ths-blocked" data-testid="blocked" hidden=move || blocked_text().is_none()>{blocked_text}</p>
-            {pending_job_view(studio)}
+            {move || job_waiting.get().then(|| later(move || pending_part(studio)))}
             // What a run shows (its progress, its video, or why it failed) comes with its own code, once there is a run.
             {move || active.get().then(|| later(move || outcome_part(studio)))}
         </section>
