@@ -179,6 +179,11 @@ struct WithoutChunk {
 
 impl WithoutChunk {
     async fn open(chunk: &str) -> WithoutChunk {
+        WithoutChunk::open_with(chunk, |_| {}).await
+    }
+
+    /// The same, with the stand-in set up by `config` too.
+    async fn open_with(chunk: &str, config: impl FnOnce(&mut stand_in::Config)) -> WithoutChunk {
         let site = tempfile::tempdir().expect("temp dir");
         let copied = std::process::Command::new("cp").arg("-r").arg(repo_path("dist")).arg(site.path()).status().expect("cp runs");
         assert!(copied.success(), "dist/ copied");
@@ -191,7 +196,11 @@ impl WithoutChunk {
             .unwrap_or_else(|| panic!("{chunk} is a chunk of its own (was the page built by scripts/build.sh?)"));
         let away = path.with_extension("away");
         std::fs::rename(&path, &away).expect("chunk moved away");
-        let stand_in = support::stand_in_with(|c| c.static_dir = Some(root)).await;
+        let stand_in = support::stand_in_with(|c| {
+            c.static_dir = Some(root);
+            config(c);
+        })
+        .await;
         let browser = Browser::start().await;
         browser.client.goto(&stand_in.url()).await.expect("page loads");
         WithoutChunk { _site: site, path, away, stand_in, browser }
@@ -330,6 +339,31 @@ async fn the_balance_comes_with_its_own_code() {
     browser.click("check-credits").await;
     assert!(browser.wait_for_text("credits", "Balance").await.contains("credits"));
     assert!(stand_in.seen().iter().any(|s| s.path.contains("credits")), "asked once the code was there");
+    page.browser.stop().await;
+}
+
+/// A kept job's notice (Keep following, Forget) comes with its own code: if
+/// that cannot be fetched, the page says so and the job stays kept; "Try
+/// again" then shows the notice, and following the job goes on.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_kept_jobs_notice_comes_with_its_own_code() {
+    let page = WithoutChunk::open_with("split_pending_part", |c| c.delay = Duration::from_secs(4)).await;
+    let browser = &page.browser;
+    browser.find("generate").await;
+    browser.choose_mode("job").await;
+    browser.click("generate").await;
+    browser.wait_for_text("job-id", "stand-in-").await;
+    browser.click("cancel").await;
+    browser.wait_for_text("failure", "Stopped following").await;
+    let said = browser.wait_for_text("part-missing", "could not be loaded").await;
+    assert!(said.contains("try again"), "{said}");
+    assert!(browser.js("return !document.querySelector('[data-testid=pending-job]');").await == json!(true), "no notice without its code");
+
+    page.put_back();
+    browser.click("part-retry").await;
+    browser.find("pending-job").await;
+    browser.click("resume-job").await;
+    assert!(browser.wait_for_video().await.as_f64().is_some_and(|w| w > 0.0), "the kept job's video plays");
     page.browser.stop().await;
 }
 

@@ -90,14 +90,12 @@ split_point! {
     }
 }
 
-/// The stored job, if any, with what stands in the way of picking it up.
+/// The stored job, with what stands in the way of picking it up. Drawn only
+/// while a job is kept and no run goes on (`job_waiting` in [`RunPanel`]);
+/// redrawn when the kept job changes.
 fn pending_job_view(studio: Studio) -> impl IntoView {
     move || {
-        studio.run.track();
         studio.job_version.track();
-        if studio.running() {
-            return None;
-        }
         let job = studio.store.with_value(Store::load_job)?;
         let page_origin = studio.page_origin.get_value();
         let run_rules::SavedJobNotice { text, problem, expired } =

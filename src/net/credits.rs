@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use super::{body, send, Outgoing, Run};
-use crate::api::answer::{self, Credits};
+use crate::api::answer::Credits;
 use crate::api::endpoint::{Endpoint, CREDITS_PATH};
 use crate::api::error::ApiError;
 use crate::chunks::split_point;
@@ -35,7 +35,7 @@ async fn credits(endpoint: &Endpoint, run: &Run<'_>) -> Result<Credits, ApiError
         return Err(answer.error(run).await);
     }
     let doc = body::small_json(&answer.response, run).await?;
-    answer::Credits::from_doc(&doc).ok_or_else(|| ApiError::UnexpectedStatus {
+    Credits::from_doc(&doc).ok_or_else(|| ApiError::UnexpectedStatus {
         status: answer.response.status(),
         server_message: Some("the credits answer had no \"credits\"".into()),
     })
