@@ -267,7 +267,7 @@ async fn main() {
         spread(&studio_runs),
         format!("{} (JS page)", spread(&plain_runs)),
         format!("next to nothing beside the model's ~119 000 ms: {}", verdict(added < 1190.0)),
-        format!("+{added:.0} ms"),
+        format!("{added:+.0} ms"),
     ]);
     stand_in.stop().await;
 

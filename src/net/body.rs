@@ -28,7 +28,7 @@ pub fn broken_if_cut(error: ApiError) -> ApiError {
 }
 
 /// One step of a body reader: the chunk, or `None` at the end.
-async fn next_chunk(reader: &ReadableStreamDefaultReader, run: &Run<'_>) -> Result<Option<Uint8Array>, ApiError> {
+pub(super) async fn next_chunk(reader: &ReadableStreamDefaultReader, run: &Run<'_>) -> Result<Option<Uint8Array>, ApiError> {
     let step = run.wait(reader.read()).await?;
     if Reflect::get(&step, &JsValue::from_str("done")).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
         return Ok(None);
@@ -78,53 +78,12 @@ pub async fn video_of(response: &Response, asked_for_base64: bool, endpoint: &En
     let from_stand_in = header(response, "x-stand-in").is_some() && endpoint.kind == crate::api::endpoint::EndpointKind::StandIn;
     let content_type = header(response, "content-type").unwrap_or_default();
     let blob = match answer::answer_form(&content_type, asked_for_base64) {
-        AnswerForm::RawVideo => read_blob(response, run).await?,
+        AnswerForm::RawVideo => super::raw_body::read_blob(response, run).await?,
         AnswerForm::Json => stream_base64(response, true, run).await?,
         AnswerForm::Text => stream_base64(response, false, run).await?,
     };
     Ok(Video { blob: checked_video(blob).await?, remaining_credits, credits_consumed, from_stand_in })
 }
-
-/// The body gathered as the browser hands it over: its chunks stay JS
-/// `Uint8Array`s (Rust holds handles and counts bytes, for the progress view)
-/// and every [`BATCH_BYTES`] become a Blob, so the page never holds more than
-/// one batch outside the browser's blob store. Measured against
-/// `Response.blob()` on a 50 MB answer from localhost: about +140 ms; the
-/// counting `TransformStream` this replaced cost +350 to +500 ms.
-async fn read_blob(response: &Response, run: &Run<'_>) -> Result<Blob, ApiError> {
-    let total = header(response, "content-length").and_then(|n| parse_f64(&n));
-    let Some(body) = response.body() else { return Blob::new().map_err(|e| network(&e)) };
-    let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
-    let (batches, batch) = (Array::new(), Array::new());
-    let (mut received, mut in_batch, mut told_at) = (0.0, 0.0, js_sys::Date::now());
-    run.progress(Progress::Receiving { received, total });
-    while let Some(chunk) = next_chunk(&reader, run).await? {
-        let length = f64::from(chunk.length());
-        received += length;
-        in_batch += length;
-        batch.push(&chunk);
-        if in_batch >= BATCH_BYTES {
-            batches.push(Blob::new_with_u8_array_sequence(&batch).map_err(|e| network(&e))?.as_ref());
-            batch.set_length(0);
-            in_batch = 0.0;
-        }
-        let now = js_sys::Date::now();
-        if now - told_at >= PROGRESS_EVERY_MS {
-            run.progress(Progress::Receiving { received, total });
-            told_at = now;
-        }
-    }
-    batches.push(Blob::new_with_u8_array_sequence(&batch).map_err(|e| network(&e))?.as_ref());
-    run.progress(Progress::Receiving { received, total });
-    Blob::new_with_blob_sequence(&batches).map_err(|e| network(&e))
-}
-
-/// How often a raw answer's bytes are reported while it arrives.
-const PROGRESS_EVERY_MS: f64 = 200.0;
-
-/// How many bytes of a raw answer's chunks are joined into one Blob: joining
-/// copies them, so a batch is small enough to be a short task (16 MB took ~70 ms).
-const BATCH_BYTES: f64 = 4.0 * 1024.0 * 1024.0;
 
 /// A base64 answer decoded as it arrives, chunk by chunk, so there is never
 /// one 65 MB string nor one long main-thread task. In JSON, the value is
@@ -324,7 +283,7 @@ async fn mp4_is_complete(blob: &Blob) -> Result<bool, ApiError> {
 }
 
 #[cfg(all(test, target_arch = "wasm32"))]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -336,11 +295,11 @@ mod tests {
         Response::new_with_opt_str_and_init(Some(body), &init).expect("response")
     }
 
-    async fn bytes(blob: &Blob) -> Vec<u8> {
+    pub(in crate::net) async fn bytes(blob: &Blob) -> Vec<u8> {
         Uint8Array::new(&JsFuture::from(blob.array_buffer()).await.expect("bytes")).to_vec()
     }
 
-    const QUIET: &dyn Fn(Progress) = &|_| {};
+    pub(in crate::net) const QUIET: &dyn Fn(Progress) = &|_| {};
 
     #[test]
     async fn base64_answers_decode_in_every_documented_shape() {
@@ -361,7 +320,7 @@ mod tests {
     }
 
     /// A response whose body is made in the browser (never in wasm memory).
-    fn big_response(part: &str, times: u32, content_type: &str) -> Response {
+    pub(in crate::net) fn big_response(part: &str, times: u32, content_type: &str) -> Response {
         let text = JsString::from(part).repeat(times as i32);
         let blob = Blob::new_with_str_sequence(&Array::of1(&text)).expect("blob");
         let init = web_sys::ResponseInit::new();
@@ -371,7 +330,7 @@ mod tests {
         Response::new_with_opt_blob_and_init(Some(&blob), &init).expect("response")
     }
 
-    fn wasm_memory_bytes() -> u32 {
+    pub(in crate::net) fn wasm_memory_bytes() -> u32 {
         wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>().buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length()
     }
 
@@ -385,27 +344,6 @@ mod tests {
         assert!(error.server_message().is_some_and(|m| m.chars().count() <= 401), "{error:?}");
         let grown = wasm_memory_bytes() - before;
         assert!(grown < 1024 * 1024, "wasm memory grew by {grown} bytes");
-    }
-
-    #[test]
-    async fn a_raw_answer_is_joined_whole_and_in_order_outside_wasm_memory() {
-        let seen = std::cell::RefCell::new(Vec::new());
-        let record = |p: Progress| seen.borrow_mut().push(p);
-        let run = Run { signal: None, timeout_secs: None, on_progress: &record };
-        let pattern = "0123456789abcdef";
-        let length = 16 * 1_300_000; // 20.8 MB: more than one batch
-        let before = wasm_memory_bytes();
-        let blob = read_blob(&big_response(pattern, 1_300_000, "video/mp4"), &run).await.expect("read");
-        assert_eq!(blob.size(), f64::from(length));
-        let batch = BATCH_BYTES as u32;
-        for at in [0, batch - 7, batch, length - 16] {
-            let piece = blob.slice_with_f64_and_f64(f64::from(at), f64::from(at + 16)).expect("slice");
-            let expected: Vec<u8> = (at..at + 16).map(|i| pattern.as_bytes()[(i % 16) as usize]).collect();
-            assert_eq!(bytes(&piece).await, expected, "bytes at {at}");
-        }
-        let grown = wasm_memory_bytes() - before;
-        assert!(grown < 1024 * 1024, "wasm memory grew by {grown} bytes");
-        assert_eq!(seen.borrow().last(), Some(&Progress::Receiving { received: f64::from(length), total: None }), "the count ends at the length");
     }
 
     #[test]

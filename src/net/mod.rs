@@ -15,6 +15,7 @@ mod body;
 mod credits;
 pub mod bounded;
 mod job;
+mod raw_body;
 
 use js_sys::{Array, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
