@@ -22,9 +22,8 @@ pub(super) const BATCH_BYTES: u32 = 4 * 1024 * 1024;
 
 /// The body as one Blob. A byte stream (what fetch gives) is read into one
 /// buffer of [`BATCH_BYTES`], used again for every batch: a default reader
-/// hands over a new `ArrayBuffer` per chunk, 50 MB of them for a 50 MB
-/// answer, and collecting them made the odd 50–90 ms garbage-collection task
-/// while the video arrived. Any other stream is read chunk by chunk.
+/// hands over a new `ArrayBuffer` per chunk, 50 MB of garbage for a 50 MB
+/// answer. Any other stream is read chunk by chunk.
 pub(super) async fn read_blob(response: &Response, run: &Run<'_>) -> Result<Blob, ApiError> {
     let total = header(response, "content-length").and_then(|n| parse_f64(&n));
     let Some(body) = response.body() else { return Blob::new().map_err(|e| network(&e)) };
@@ -47,9 +46,13 @@ struct Gathered {
 }
 
 impl Gathered {
-    /// Keeps `parts` (byte views, copied by the Blob) as one batch.
-    fn keep(&mut self, parts: &Array) -> Result<(), ApiError> {
+    /// Keeps `parts` (byte views, copied by the Blob) as one batch, then lets
+    /// the page's other tasks run: when the bytes come faster than they are
+    /// read (a fast connection), every read is answered at once and the loop
+    /// would never give the page back, a task of 50–90 ms on a 50 MB answer.
+    async fn keep(&mut self, parts: &Array) -> Result<(), ApiError> {
         self.batches.push(Blob::new_with_u8_array_sequence(parts).map_err(|e| network(&e))?.as_ref());
+        crate::browser::idle::next_task().await;
         Ok(())
     }
 
@@ -80,7 +83,7 @@ async fn read_into_one_buffer(reader: &ReadableStreamByobReader, gathered: &mut 
         filled += view.byte_length();
         gathered.count(view.byte_length(), run);
         if done || filled == BATCH_BYTES {
-            gathered.keep(&Array::of1(&Uint8Array::new_with_byte_offset_and_length(&buffer, 0, filled)))?;
+            gathered.keep(&Array::of1(&Uint8Array::new_with_byte_offset_and_length(&buffer, 0, filled))).await?;
             filled = 0;
         }
         if done {
@@ -100,12 +103,12 @@ async fn read_chunks(body: &ReadableStream, gathered: &mut Gathered, run: &Run<'
         in_batch = in_batch.saturating_add(chunk.length());
         batch.push(&chunk);
         if in_batch >= BATCH_BYTES {
-            gathered.keep(&batch)?;
+            gathered.keep(&batch).await?;
             batch.set_length(0);
             in_batch = 0;
         }
     }
-    gathered.keep(&batch)
+    gathered.keep(&batch).await
 }
 
 #[cfg(all(test, target_arch = "wasm32"))]
@@ -115,15 +118,20 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     /// A response whose body is a stream made in JS: `bytes` of `k % 251`,
-    /// in pieces of at most 300 KB. A byte stream (`byte_stream`) fills the
-    /// reader's own buffer when it brings one, and notes in `offered` the
-    /// size of each buffer it was given (or -1 for a read that came without one).
-    fn js_stream_response(byte_stream: bool, bytes: u32, offered: &Array) -> Response {
+    /// in pieces of at most 300 KB, each there as soon as it is asked for. A
+    /// byte stream (`byte_stream`) fills the reader's own buffer when it
+    /// brings one, and notes in `offered` the size of each buffer it was given
+    /// (or -1 for a read that came without one), and in `ticks` how many
+    /// other tasks (a `setTimeout(0)` that sets itself again) had run by then.
+    fn js_stream_response(byte_stream: bool, bytes: u32, offered: &Array, ticks: &Array) -> Response {
         let make = js_sys::Function::new_with_args(
-            "byteStream, total, offered",
-            "let sent = 0;
+            "byteStream, total, offered, ticks",
+            "let sent = 0, tasks = 0;
+             const tick = () => { tasks++; if (sent < total) setTimeout(tick, 0); };
+             setTimeout(tick, 0);
              const piece = (n) => { const a = new Uint8Array(n); for (let i = 0; i < n; i++) a[i] = (sent + i) % 251; sent += n; return a; };
              const pull = (c) => {
+               ticks.push(tasks);
                const request = byteStream ? c.byobRequest : null;
                const n = Math.min(300 * 1024, total - sent, request ? request.view.byteLength : Infinity);
                if (request) { offered.push(request.view.buffer.byteLength); request.view.set(piece(n)); request.respond(n); }
@@ -132,8 +140,9 @@ mod tests {
              };
              return new ReadableStream(byteStream ? { type: 'bytes', pull } : { pull });",
         );
+        let args = Array::of4(&JsValue::from_bool(byte_stream), &JsValue::from(bytes), offered, ticks);
         let stream = make
-            .call3(&JsValue::NULL, &JsValue::from_bool(byte_stream), &JsValue::from(bytes), offered)
+            .apply(&JsValue::NULL, &args)
             .expect("stream made")
             .unchecked_into::<ReadableStream>();
         Response::new_with_opt_readable_stream(Some(&stream)).expect("response")
@@ -152,7 +161,7 @@ mod tests {
     async fn a_byte_stream_is_read_into_one_buffer_of_a_batch() {
         let run = Run { signal: None, timeout_secs: None, on_progress: QUIET };
         let (offered, length) = (Array::new(), 2 * BATCH_BYTES + 12_345);
-        let blob = read_blob(&js_stream_response(true, length, &offered), &run).await.expect("read");
+        let blob = read_blob(&js_stream_response(true, length, &offered, &Array::new()), &run).await.expect("read");
         expect_pattern(&blob, length).await;
         let sizes: Vec<f64> = offered.iter().filter_map(|s| s.as_f64()).collect();
         assert!(sizes.len() > 3, "read in pieces: {sizes:?}");
@@ -160,10 +169,24 @@ mod tests {
     }
 
     #[test]
+    async fn an_answer_that_comes_faster_than_it_is_read_gives_the_page_back_between_batches() {
+        let run = Run { signal: None, timeout_secs: None, on_progress: QUIET };
+        for byte_stream in [true, false] {
+            let ticks = Array::new();
+            let length = 3 * BATCH_BYTES + 999;
+            let blob = read_blob(&js_stream_response(byte_stream, length, &Array::new(), &ticks), &run).await.expect("read");
+            expect_pattern(&blob, length).await;
+            let seen: Vec<f64> = ticks.iter().filter_map(|t| t.as_f64()).collect();
+            let (first, last) = (seen.first().copied().unwrap_or(0.0), seen.last().copied().unwrap_or(0.0));
+            assert!(last - first >= 2.0, "other tasks ran between the batches (byte stream: {byte_stream}): {seen:?}");
+        }
+    }
+
+    #[test]
     async fn another_stream_is_read_chunk_by_chunk() {
         let run = Run { signal: None, timeout_secs: None, on_progress: QUIET };
         let (offered, length) = (Array::new(), BATCH_BYTES + 54_321);
-        let blob = read_blob(&js_stream_response(false, length, &offered), &run).await.expect("read");
+        let blob = read_blob(&js_stream_response(false, length, &offered, &Array::new()), &run).await.expect("read");
         expect_pattern(&blob, length).await;
         assert!(offered.iter().all(|s| s.as_f64() == Some(-1.0)), "a default stream brings its own chunks");
     }
