@@ -27,3 +27,21 @@ pub async fn next_task() {
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
+
+/// Lets the page's other tasks (input, painting) run, and resolves in a task
+/// of its own: a message the page posts to itself, not a timer, since hidden
+/// tabs hold timers back (up to a minute once hidden for a while) and a video
+/// arriving while the person looks at another tab must not wait for that.
+pub async fn let_page_run() {
+    let Ok(channel) = web_sys::MessageChannel::new() else { return };
+    let (port1, port2) = (channel.port1(), channel.port2());
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        port1.set_onmessage(Some(&resolve));
+        if port2.post_message(&wasm_bindgen::JsValue::NULL).is_err() {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    port1.close();
+    port2.close();
+}

@@ -52,7 +52,7 @@ impl Gathered {
     /// would never give the page back, a task of 50–90 ms on a 50 MB answer.
     async fn keep(&mut self, parts: &Array) -> Result<(), ApiError> {
         self.batches.push(Blob::new_with_u8_array_sequence(parts).map_err(|e| network(&e))?.as_ref());
-        crate::browser::idle::next_task().await;
+        crate::browser::idle::let_page_run().await;
         Ok(())
     }
 
@@ -122,13 +122,14 @@ mod tests {
     /// byte stream (`byte_stream`) fills the reader's own buffer when it
     /// brings one, and notes in `offered` the size of each buffer it was given
     /// (or -1 for a read that came without one), and in `ticks` how many
-    /// other tasks (a `setTimeout(0)` that sets itself again) had run by then.
+    /// other tasks (a message the page posts itself again and again) had run by then.
     fn js_stream_response(byte_stream: bool, bytes: u32, offered: &Array, ticks: &Array) -> Response {
         let make = js_sys::Function::new_with_args(
             "byteStream, total, offered, ticks",
             "let sent = 0, tasks = 0;
-             const tick = () => { tasks++; if (sent < total) setTimeout(tick, 0); };
-             setTimeout(tick, 0);
+             const ticker = new MessageChannel();
+             ticker.port1.onmessage = () => { tasks++; if (sent < total) ticker.port2.postMessage(null); else ticker.port1.close(); };
+             ticker.port2.postMessage(null);
              const piece = (n) => { const a = new Uint8Array(n); for (let i = 0; i < n; i++) a[i] = (sent + i) % 251; sent += n; return a; };
              const pull = (c) => {
                ticks.push(tasks);
