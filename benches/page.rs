@@ -128,9 +128,9 @@ async fn plain_once(stand_in: &stand_in::Running, query: &str, answer: Option<Fa
 }
 
 /// [`RUNS`] runs of each page, each run in a fresh browser, the two pages
-/// taking turns at going first. Why: a browser's first video starts its media
-/// stack, which costs the first page ~100 ms or more, and measuring the
-/// hand-written page second in the studio's browser gave it a warm one.
+/// taking turns at going first. Why: the hand-written page, measured second in
+/// the studio's browser, found it warm from the studio's run (its first video
+/// played, media stack, caches and processes started) and looked faster.
 async fn side_by_side(stand_in: &stand_in::Running, query: &str, answer: impl Fn() -> Option<Failure>) -> (Vec<Measured>, Vec<Measured>) {
     let (mut studio, mut plain) = (Vec::new(), Vec::new());
     for round in 0..RUNS {
