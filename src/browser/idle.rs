@@ -18,21 +18,13 @@ pub fn when_idle(work: impl FnOnce() + 'static) {
 /// The longest wait for an idle moment.
 const LATEST_MS: i32 = 2000;
 
-/// Resolves in a task of its own (`setTimeout(0)`), after what the current
-/// task is doing, such as mounting the page, has finished.
+/// Resolves in a task of its own, once what the current task is doing (such
+/// as mounting the page, or a batch of a download) is done and the page's
+/// other tasks (input, painting) have had their turn. A message the page posts
+/// to itself, not a timer: hidden tabs hold timers back (up to a minute once
+/// hidden for a while), and a video arriving while the person looks at
+/// another tab must not wait for that.
 pub async fn next_task() {
-    let Some(window) = web_sys::window() else { return };
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-}
-
-/// Lets the page's other tasks (input, painting) run, and resolves in a task
-/// of its own: a message the page posts to itself, not a timer, since hidden
-/// tabs hold timers back (up to a minute once hidden for a while) and a video
-/// arriving while the person looks at another tab must not wait for that.
-pub async fn let_page_run() {
     let Ok(channel) = web_sys::MessageChannel::new() else { return };
     let (port1, port2) = (channel.port1(), channel.port2());
     let promise = js_sys::Promise::new(&mut |resolve, _| {

@@ -27,13 +27,19 @@ pub fn broken_if_cut(error: ApiError) -> ApiError {
     }
 }
 
+/// A reader's `{ done, value }`: whether the stream ended (a step that says
+/// nothing counts as the end), and the bytes, if any.
+pub(super) fn read_step(step: &JsValue) -> (bool, Option<Uint8Array>) {
+    let done = Reflect::get(step, &JsValue::from_str("done")).ok().and_then(|d| d.as_bool()).unwrap_or(true);
+    (done, Reflect::get(step, &JsValue::from_str("value")).ok().and_then(|v| v.dyn_into::<Uint8Array>().ok()))
+}
+
 /// One step of a body reader: the chunk, or `None` at the end.
 pub(super) async fn next_chunk(reader: &ReadableStreamDefaultReader, run: &Run<'_>) -> Result<Option<Uint8Array>, ApiError> {
-    let step = run.wait(reader.read()).await?;
-    if Reflect::get(&step, &JsValue::from_str("done")).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
-        return Ok(None);
+    match read_step(&run.wait(reader.read()).await?) {
+        (true, _) => Ok(None),
+        (false, chunk) => Ok(chunk),
     }
-    Ok(Reflect::get(&step, &JsValue::from_str("value")).ok().and_then(|v| v.dyn_into::<Uint8Array>().ok()))
 }
 
 /// The body as text, at most [`BODY_CAP_BYTES`] of it: only what fits is

@@ -4,11 +4,11 @@
 //! localhost: about +140 ms (`Response.blob()` gives no progress); the
 //! counting `TransformStream` this replaced cost +350 to +500 ms.
 
-use js_sys::{Array, ArrayBuffer, Reflect, Uint8Array};
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::{Array, ArrayBuffer, Uint8Array};
+use wasm_bindgen::JsCast;
 use web_sys::{Blob, ReadableStream, ReadableStreamByobReader, ReadableStreamDefaultReader, Response};
 
-use super::body::next_chunk;
+use super::body::{next_chunk, read_step};
 use super::{header, network, Progress, Run};
 use crate::api::error::ApiError;
 use crate::api::number::parse_f64;
@@ -52,7 +52,7 @@ impl Gathered {
     /// would never give the page back, a task of 50–90 ms on a 50 MB answer.
     async fn keep(&mut self, parts: &Array) -> Result<(), ApiError> {
         self.batches.push(Blob::new_with_u8_array_sequence(parts).map_err(|e| network(&e))?.as_ref());
-        crate::browser::idle::let_page_run().await;
+        crate::browser::idle::next_task().await;
         Ok(())
     }
 
@@ -73,10 +73,9 @@ async fn read_into_one_buffer(reader: &ReadableStreamByobReader, gathered: &mut 
     let mut filled = 0u32;
     loop {
         let room = Uint8Array::new_with_byte_offset_and_length(&buffer, filled, BATCH_BYTES - filled);
-        let step = run.wait(reader.read_with_array_buffer_view(&room)).await?;
-        let done = Reflect::get(&step, &JsValue::from_str("done")).ok().and_then(|d| d.as_bool()).unwrap_or(true);
+        let (done, view) = read_step(&run.wait(reader.read_with_array_buffer_view(&room)).await?);
         // The view comes back even at the end (empty), on the buffer's memory.
-        let Some(view) = Reflect::get(&step, &JsValue::from_str("value")).ok().and_then(|v| v.dyn_into::<Uint8Array>().ok()) else {
+        let Some(view) = view else {
             return Err(ApiError::AnswerBroken { detail: "the download stopped before its end".into() });
         };
         buffer = view.buffer();
@@ -115,6 +114,7 @@ async fn read_chunks(body: &ReadableStream, gathered: &mut Gathered, run: &Run<'
 mod tests {
     use super::*;
     use crate::net::body::tests::{big_response, bytes, wasm_memory_bytes, QUIET};
+    use wasm_bindgen::JsValue;
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     /// A response whose body is a stream made in JS: `bytes` of `k % 251`,
