@@ -12,6 +12,7 @@ source scripts/size-flags.sh
 bash scripts/csp-boot.sh target/counter-dist   # served under the same CSP as the page
 gz_total() { bash scripts/size.sh "$1" | awk '$1 == "TOTAL" { print $2 }'; }
 export STUDIO_GZ_BYTES="$(gz_total dist)" COUNTER_GZ_BYTES="$(gz_total target/counter-dist)"
+export STUDIO_WASM_GZ_BYTES="$(bash scripts/size.sh dist | awk '$1 == "pkg/studio_bg.wasm" { print $3 }')"
 mkdir -p target/bench-media
 [ -s target/bench-media/big.wav ] || ffmpeg -hide_banner -loglevel error -y -f lavfi -i "sine=frequency=220:duration=200" -ar 48000 -ac 1 target/bench-media/big.wav
 source scripts/env.sh
