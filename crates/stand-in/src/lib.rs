@@ -130,6 +130,8 @@ struct AppState {
     served: Mutex<Vec<String>>,
     /// When the submissions of the last minute were admitted (for the per-minute limit).
     admitted: Mutex<VecDeque<std::time::Instant>>,
+    /// The videos made lately, so the same inputs are rendered once.
+    renders: render::Renders,
 }
 
 impl AppState {
@@ -214,6 +216,11 @@ impl Running {
         self.state.served.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
+    /// How many videos ffmpeg has made (the same inputs are made once).
+    pub fn renders_made(&self) -> usize {
+        self.state.renders.made()
+    }
+
     /// The Content-Security-Policy violations pages reported.
     pub fn csp_reports(&self) -> Vec<String> {
         self.state.csp_reports.lock().map(|r| r.clone()).unwrap_or_default()
@@ -250,6 +257,7 @@ pub async fn start(config: Config, addr: SocketAddr) -> std::io::Result<Running>
         csp_reports: Mutex::default(),
         served: Mutex::default(),
         admitted: Mutex::default(),
+        renders: render::Renders::default(),
     });
     let app = router(state.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -440,14 +448,14 @@ async fn render_video(state: &AppState, request: &ParsedRequest, delay: Duration
     let audio = inputs::load(&state.http, "input_audio", &request.input_audio)
         .await
         .map_err(|message| json_error(StatusCode::BAD_REQUEST, message))?;
-    let video = render::talking_video(&image, &audio, request.image_size).await.map_err(|e| match e {
+    let video = state.renders.video(&image, &audio, request.image_size).await.map_err(|e| match e {
         render::RenderError::BadInput { .. } => json_error(StatusCode::BAD_REQUEST, e.to_string()),
         other => json_error(StatusCode::INTERNAL_SERVER_ERROR, other.to_string()),
     })?;
     if let Ok(mut credits) = state.credits.lock() {
         *credits -= contract::PRICE_PER_RUN_USD;
     }
-    Ok(video)
+    Ok(video.to_vec())
 }
 
 fn delay_of(state: &AppState, headers: &HeaderMap) -> Duration {

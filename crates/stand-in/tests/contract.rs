@@ -74,6 +74,24 @@ async fn v1_answers_a_real_h264_aac_mp4_at_the_requested_size() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_same_inputs_are_rendered_once() {
+    let s = start(0).await;
+    let video = async |size: &str| {
+        let answer = post(&s, "/v1/sadtalker", Some(DEFAULT_KEY), body(&s, serde_json::json!({"image_size": size})), &[]).await;
+        assert_eq!(answer.status(), 200);
+        answer.bytes().await.expect("video")
+    };
+    let first = video("256").await;
+    let again = video("256").await;
+    assert_eq!(s.renders_made(), 1, "the second answer comes from the first render");
+    assert_eq!(first, again);
+    let bigger = video("512").await;
+    assert_eq!(s.renders_made(), 2, "another size is another video");
+    assert!(streams(&bigger).iter().any(|v| v.starts_with("h264 video 512 512")));
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn keys_and_fields_are_checked_with_json_errors() {
     let s = start(0).await;
     let answer = post(&s, "/v1/sadtalker", None, body(&s, serde_json::json!({})), &[]).await;
