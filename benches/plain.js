@@ -21,9 +21,12 @@ document.querySelector("#go").addEventListener("click", async () => {
   } else {
     blob = await response.blob();
   }
+  // The studio's player: controls, sound, playing at once. (A muted player
+  // starts sooner in Chromium; the baseline is for the client's work, not the player's.)
   const video = document.createElement("video");
   video.src = URL.createObjectURL(blob);
-  video.muted = true;
+  video.controls = true;
   video.autoplay = true;
+  video.playsInline = true;
   document.body.append(video);
 });
