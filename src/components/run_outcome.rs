@@ -12,6 +12,7 @@ use super::run_panel::start_run;
 use super::studio::{RunState, Studio};
 use crate::api::error::ApiError;
 use crate::api::estimate;
+use crate::browser::first_frame::FirstFrame;
 use crate::browser::saved_form::Store;
 use crate::chunks::split_point;
 use crate::net::Progress;
@@ -35,7 +36,7 @@ fn outcome(studio: Studio) -> impl IntoView {
     }
     // The video, once it is here (shown while it is kept); changes once per run.
     let arrived = Memo::new(move |_| studio.progress.with(|p| match p {
-        Some(Progress::Arrived { url }) => Some(url.clone()),
+        Some(Progress::Arrived { url, shown }) => Some((url.clone(), shown.clone())),
         _ => None,
     }));
     move || match run.get() {
@@ -43,7 +44,7 @@ fn outcome(studio: Studio) -> impl IntoView {
         // The arrived video and the result are one view type, so the
         // player is updated in place when the video is kept, not reloaded.
         RunState::Running { .. } if arrived.with(Option::is_some) => {
-            arrived.get().map(|url| video_view(url.as_str().to_string(), None)).into_any()
+            arrived.get().map(|(url, shown)| video_view(url.as_str().to_string(), Some(shown), None)).into_any()
         }
         // Built once per run: only the parts that change follow the clock.
         RunState::Running { started_ms } => {
@@ -69,15 +70,22 @@ fn outcome(studio: Studio) -> impl IntoView {
             }
             .into_any()
         }
-        RunState::Succeeded(finished) => Some(video_view(finished.url.as_str().to_string(), Some(finished))).into_any(),
+        RunState::Succeeded(finished) => Some(video_view(finished.url.as_str().to_string(), None, Some(finished))).into_any(),
         RunState::Failed(error) => failure_message(studio, error).into_any(),
     }
 }
 
 /// The video: playable from the moment it arrives (`finished` is `None`
-/// while it is being kept), then with what was used, the download and what
+/// while it is being kept, and the player says on `shown` when its first
+/// frame is up, or it failed), then with what was used, the download and what
 /// the server said.
-fn video_view(src: String, finished: Option<Finished>) -> impl IntoView {
+fn video_view(src: String, shown: Option<FirstFrame>, finished: Option<Finished>) -> impl IntoView {
+    let say_shown = move || {
+        if let Some(shown) = &shown {
+            shown.shown();
+        }
+    };
+    let on_error = say_shown.clone();
     let kept = finished.is_some();
     let details = finished.map(|finished| view! {
         <p class="ths-settings-used" data-testid="result-settings">{finished.summary}</p>
@@ -93,7 +101,8 @@ fn video_view(src: String, finished: Option<Finished>) -> impl IntoView {
     });
     view! {
         <div class="ths-result" data-testid=if kept { "result" } else { "arrived" }>
-            <video data-testid=if kept { "result-video" } else { "arrived-video" } controls autoplay playsinline src=src></video>
+            <video data-testid=if kept { "result-video" } else { "arrived-video" } controls autoplay playsinline src=src
+                on:loadeddata=move |_| say_shown() on:error=move |_| on_error()></video>
             <p class="ths-note" hidden=kept>"The video is here; keeping it in this browser's history…"</p>
             {details}
         </div>

@@ -70,8 +70,10 @@ pub enum Progress {
     /// requests per minute (a comparison's later drafts).
     Paced { secs_left: u32 },
     /// The video is here and checked, and can be played while it is being
-    /// kept in the history (the run ends once it is kept).
-    Arrived { url: crate::browser::object_url::ObjectUrl },
+    /// kept in the history (the run ends once it is kept). Whoever shows it
+    /// says so on `shown` at its first frame, and the write waits for that;
+    /// a consumer that shows no player says it at once.
+    Arrived { url: crate::browser::object_url::ObjectUrl, shown: crate::browser::first_frame::FirstFrame },
 }
 
 impl Progress {

@@ -166,6 +166,8 @@ async fn send(drafts: &Rc<Drafts>, comparison: &Comparison, index: usize, sent_a
                     let recent = sent_at.borrow().iter().filter(|t| now - **t < 60.0).count() as u32;
                     limit.set(Some(recent.max(1)));
                 }
+                // The grid shows a draft once it is kept: nothing here to wait for.
+                Progress::Arrived { shown, .. } => shown.shown(),
                 _ => {}
             }
             (drafts.on_progress)(index, progress);

@@ -9,6 +9,7 @@ use crate::browser::history::{History, HistoryError, HistoryItem, RunFacts};
 use crate::media::local::{self, LocalMedia};
 use crate::media::trim::Trim;
 use crate::api::money::{self, JobEnd, TicketFate};
+use crate::browser::first_frame::FirstFrame;
 use crate::browser::object_url::ObjectUrl;
 use crate::api::request::{InputSource, RequestDraft, NormalizedRequest};
 use crate::api::run_settings::{InputRoute, RunMode};
@@ -116,10 +117,14 @@ async fn keep(video: Video, labels: &Labels<'_>, history: Option<&History>, run:
     let url = ObjectUrl::new(&video.blob).ok_or(ApiError::NotAVideo { detail: "the browser could not hold it".into() })?;
     // Shown at once: writing a big video to IndexedDB takes a while, and the
     // bytes are safe in the page meanwhile (the ticket goes only once kept).
-    (run.on_progress)(Progress::Arrived { url: url.clone() });
+    let shown = FirstFrame::new();
+    (run.on_progress)(Progress::Arrived { url: url.clone(), shown: shown.clone() });
     let id = js_sys::Date::now();
     let not_kept = match history {
         Some(history) => {
+            // The write would hold the player's first frame back (both read
+            // the same bytes): it starts once the player says it shows it.
+            shown.wait().await;
             let item = HistoryItem {
                 id,
                 draft_secs: labels.draft_secs,
@@ -247,5 +252,64 @@ pub async fn resume(endpoint: &Endpoint, job: &PendingJob, store: &Store, histor
 pub fn forget_job(store: &Store) {
     if money::ticket_fate(JobEnd::Dropped) == TicketFate::Drop {
         store.save_job(None);
+    }
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    async fn sleep_ms(ms: i32) {
+        let timer = js_sys::Promise::new(&mut |resolve, _| {
+            let _ = web_sys::window().expect("window").set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(timer).await;
+    }
+
+    #[test]
+    async fn the_history_write_waits_for_the_players_first_frame() {
+        // Leaked: the run goes on in a task of its own while the test looks at the history.
+        let history: &'static History = Box::leak(Box::new(History::new(&format!("test.first-frame.{}", js_sys::Math::random()))));
+        let said: Rc<RefCell<Option<FirstFrame>>> = Rc::default();
+        let on_progress: &'static dyn Fn(Progress) = Box::leak(Box::new({
+            let said = said.clone();
+            move |p: Progress| {
+                if let Progress::Arrived { shown, .. } = p {
+                    *said.borrow_mut() = Some(shown);
+                }
+            }
+        }));
+        let run: &'static Run<'static> = Box::leak(Box::new(Run { signal: None, timeout_secs: None, on_progress }));
+        let draft: &'static RequestDraft = Box::leak(Box::default());
+        let labels: &'static Labels<'static> =
+            Box::leak(Box::new(Labels { summary: "test", file_name: "test.mp4", draft, sized: None, started_at_ms: 0.0, draft_secs: None }));
+        let blob = web_sys::Blob::new_with_str_sequence(&js_sys::Array::of1(&"not really a video".into())).expect("blob");
+        let video = Video { blob, remaining_credits: None, credits_consumed: None, from_stand_in: true };
+        let finished = Rc::new(RefCell::new(None));
+        wasm_bindgen_futures::spawn_local({
+            let finished = finished.clone();
+            async move {
+                let outcome = keep(video, labels, Some(history), run).await;
+                *finished.borrow_mut() = Some(outcome.map(|f| f.history_id.is_some()));
+            }
+        });
+        // Long enough for a small write (without the wait it is done by then), short of the cap.
+        sleep_ms(400).await;
+        let shown = said.borrow().clone().expect("the video was shown");
+        assert!(history.list().await.expect("history").is_empty(), "nothing written before the first frame");
+        assert!(finished.borrow().is_none(), "the run is not over before the video is kept");
+        shown.shown();
+        for _ in 0..100 {
+            if finished.borrow().is_some() {
+                break;
+            }
+            sleep_ms(20).await;
+        }
+        assert_eq!(finished.borrow_mut().take(), Some(Ok(true)), "kept once the player showed it");
+        assert_eq!(history.list().await.expect("history").len(), 1);
     }
 }
