@@ -44,12 +44,7 @@ impl FirstFrame {
         if document.is_none_or(|d| d.hidden()) {
             return;
         }
-        let cap = Promise::new(&mut |resolve, _reject| {
-            let timer = web_sys::window().map(|w| w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, WAIT_CAP_MS));
-            if !matches!(timer, Some(Ok(_))) {
-                let _ = resolve.call0(&JsValue::NULL);
-            }
-        });
+        let cap = super::idle::timer(WAIT_CAP_MS);
         let _ = JsFuture::from(Promise::race(&Array::of2(&self.said, &cap))).await;
     }
 }

@@ -18,6 +18,17 @@ pub fn when_idle(work: impl FnOnce() + 'static) {
 /// The longest wait for an idle moment.
 const LATEST_MS: i32 = 2000;
 
+/// A promise that resolves after `ms` (a timer: held back in a hidden tab),
+/// or at once where no timer can be set, so nothing waits on it forever.
+pub fn timer(ms: i32) -> js_sys::Promise {
+    js_sys::Promise::new(&mut |resolve, _reject| {
+        let set = web_sys::window().map(|w| w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms));
+        if !matches!(set, Some(Ok(_))) {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+        }
+    })
+}
+
 /// Resolves in a task of its own, once what the current task is doing (such
 /// as mounting the page, or a batch of a download) is done and the page's
 /// other tasks (input, painting) have had their turn. A message the page posts

@@ -178,7 +178,7 @@ async fn load_plain_wav(file: &Blob, name: &str, layout: WavLayout) -> Result<Lo
         let bytes = range(file, at as f64, next as f64).await?;
         peak = peak.max(layout.scan(&bytes, (at - layout.data_start) / layout.block(), &mut peaks, per_peak));
         at = next;
-        crate::net::yield_to_browser().await;
+        crate::browser::idle::next_task().await;
     }
     media::check_audio(duration, peak)?;
     let blob = typed(file, "audio/wav")?;
@@ -228,7 +228,7 @@ async fn scan(audio: &AudioBuffer, encode: bool, frames: std::ops::Range<u32>) -
             parts.push(&Uint8Array::from(&pcm[..]));
         }
         start += len as u32;
-        crate::net::yield_to_browser().await;
+        crate::browser::idle::next_task().await;
     }
     if !encode {
         return Ok(Scanned { wav: None, peak, peaks });
@@ -287,7 +287,7 @@ pub async fn data_uri(blob: &Blob) -> Result<Blob, MediaProblem> {
         let piece: JsValue = Blob::new_with_str_sequence(&Array::of1(&base64)).map_err(|e| browser(&e))?.into();
         parts.push(&piece);
         at = end;
-        crate::net::yield_to_browser().await;
+        crate::browser::idle::next_task().await;
     }
     let options = BlobPropertyBag::new();
     options.set_type("text/plain");

@@ -208,20 +208,10 @@ pub(super) async fn base64_blob(text: &JsString) -> Result<Blob, ApiError> {
         parts.push(&decode_base64(&text.slice(at, end)).await?);
         at = end;
         if at < text.length() {
-            yield_to_browser().await;
+            crate::browser::idle::next_task().await;
         }
     }
     Blob::new_with_u8_array_sequence(&parts).map_err(|e| network(&e))
-}
-
-/// Lets the browser run other tasks (input, painting) before going on.
-pub async fn yield_to_browser() {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
-        }
-    });
-    let _ = JsFuture::from(promise).await;
 }
 
 /// `Uint8Array.fromBase64` where the browser has it (Chromium 140+), else the

@@ -24,7 +24,6 @@ use web_sys::{AbortSignal, Blob, BlobPropertyBag, Request, RequestRedirect, Resp
 #[cfg(not(feature = "js-api"))]
 use web_sys::{Headers, RequestInit};
 
-pub use body::yield_to_browser;
 pub use credits::check_credits;
 pub use job::follow_job;
 

@@ -264,10 +264,7 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     async fn sleep_ms(ms: i32) {
-        let timer = js_sys::Promise::new(&mut |resolve, _| {
-            let _ = web_sys::window().expect("window").set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        });
-        let _ = wasm_bindgen_futures::JsFuture::from(timer).await;
+        let _ = wasm_bindgen_futures::JsFuture::from(crate::browser::idle::timer(ms)).await;
     }
 
     #[test]
