@@ -185,7 +185,7 @@ fn request_body(request: &NormalizedRequest, inline: &Inline) -> Result<JsValue,
     for (member, input, uri) in [("{\"input_image\":", &request.input_image, &inline.image), (",\"input_audio\":", &request.input_audio, &inline.audio)] {
         parts.push(&JsValue::from_str(member));
         match (input, uri) {
-            (InputSource::Address(address), _) => parts.push(&JsValue::from_str(&serde_json::Value::from(address.as_str()).to_string())),
+            (InputSource::Address(address), _) => parts.push(&JsValue::from_str(&serde_json::to_string(address.as_str()).unwrap_or_default())),
             (InputSource::LocalFile { .. }, Some(uri)) => {
                 parts.push(&JsValue::from_str("\""));
                 parts.push(uri);

@@ -249,8 +249,7 @@ impl NormalizedRequest {
         format!(
             "pose_style {} · expression_scale {} · preprocess {} · image_size {} · enhancer {}",
             self.pose_style,
-            // serde_json's shortest float text; keeps core's float formatting out of the page.
-            serde_json::Value::from(self.expression_scale),
+            self.scale_text(),
             self.preprocess.as_str(),
             self.image_size.pixels(),
             if self.enhancer { "on" } else { "off" }
@@ -259,7 +258,15 @@ impl NormalizedRequest {
 
     /// A download name that says what made the file: `talking-head_2026-11-25_pose7_scale1.8_512px.mp4`.
     pub fn file_name(&self, date: &str) -> String {
-        let scale = serde_json::Value::from(self.expression_scale).to_string();
+        let scale = self.scale_text();
         format!("talking-head_{date}_pose{}_scale{scale}_{}_{}px.mp4", self.pose_style, self.preprocess.as_str(), self.image_size.pixels())
+    }
+
+    /// The scale as JSON writes it ("1.4"): serde_json's shortest float text,
+    /// which keeps core's float formatting out of the page. Through
+    /// `to_string`, not `Value`'s `Display`, which would bring serde_json's
+    /// pretty printer along.
+    fn scale_text(&self) -> String {
+        serde_json::to_string(&self.expression_scale).unwrap_or_default()
     }
 }
