@@ -6,7 +6,7 @@
 use js_sys::{JsString, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::{body, not_a_video, send, Outgoing, Progress, Run, Video};
+use super::{base64_body, body, not_a_video, send, Outgoing, Progress, Run, Video};
 use crate::api::answer::{self, JobState, JobTicket};
 use crate::api::error::ApiError;
 use crate::api::endpoint::{Endpoint, EndpointKind};
@@ -107,6 +107,6 @@ async fn fetch_result(endpoint: &Endpoint, ticket: &JobTicket, asked_for_base64:
         }
         return body::video_of(&video.response, asked_for_base64, endpoint, run).await.map_err(body::broken_if_cut);
     }
-    let blob = body::checked_video(body::base64_blob(&output).await?).await?;
+    let blob = body::checked_video(base64_body::base64_blob(&output).await?).await?;
     Ok(Video { blob, remaining_credits: None, credits_consumed: None, from_stand_in: endpoint.kind == EndpointKind::StandIn })
 }

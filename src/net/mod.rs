@@ -5,12 +5,14 @@
 //!
 //! - here: sending (the key only to its own origins, no redirects with a
 //!   key), submissions, uploads, credits;
-//! - [`body`]: reading answers (bounded error bodies, video, base64);
+//! - [`body`]: reading answers (bounded error bodies, the video checked);
+//!   [`raw_body`]: a raw video's bytes; [`base64_body`]: base64 decoded as it streams;
 //! - [`job`]: following a v2 job until it can no longer deliver.
 //!
 //! Video bytes never enter wasm memory: they stay in browser objects; Rust
 //! reads only lengths, the first few bytes and capped error bodies.
 
+mod base64_body;
 mod body;
 mod credits;
 pub mod bounded;

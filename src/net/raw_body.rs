@@ -37,6 +37,16 @@ pub(super) async fn read_blob(response: &Response, run: &Run<'_>) -> Result<Blob
     Blob::new_with_blob_sequence(&gathered.batches).map_err(|e| network(&e))
 }
 
+/// Adds `parts` (byte views, copied by the Blob) to `batches` as one Blob,
+/// then lets the page's other tasks run. Why batches: one Blob made of a whole
+/// answer's views copies tens of MB in one task. Why the yield: see
+/// [`Gathered::keep`].
+pub(super) async fn keep_batch(batches: &Array, parts: &Array) -> Result<(), ApiError> {
+    batches.push(Blob::new_with_u8_array_sequence(parts).map_err(|e| network(&e))?.as_ref());
+    crate::browser::idle::next_task().await;
+    Ok(())
+}
+
 /// The batches made so far, and the count for the progress view.
 struct Gathered {
     batches: Array,
@@ -51,9 +61,7 @@ impl Gathered {
     /// read (a fast connection), every read is answered at once and the loop
     /// would never give the page back, a task of 50–90 ms on a 50 MB answer.
     async fn keep(&mut self, parts: &Array) -> Result<(), ApiError> {
-        self.batches.push(Blob::new_with_u8_array_sequence(parts).map_err(|e| network(&e))?.as_ref());
-        crate::browser::idle::next_task().await;
-        Ok(())
+        keep_batch(&self.batches, parts).await
     }
 
     fn count(&mut self, bytes: u32, run: &Run<'_>) {
