@@ -131,22 +131,21 @@ fn base64_in_json(json: &JsValue) -> Result<JsString, ApiError> {
 }
 
 /// Decodes base64 (bare or a `data:` URI) into a Blob inside the browser, a
-/// slice at a time with a yield in between, so no main-thread task runs long.
+/// slice at a time with a yield after each, so no main-thread task runs long.
 pub(super) async fn base64_blob(text: &JsString) -> Result<Blob, ApiError> {
     // Only the first bytes cross into Rust, to find where the base64 starts.
     let prefix = String::from(text.slice(0, 256));
     let start = answer::base64_start(&prefix).ok_or_else(|| not_a_video("the data: URI in the answer is not base64"))?;
-    let parts = Array::new();
+    let batches = Array::new();
     let mut at = start as u32;
     while at < text.length() {
         let end = (at + answer::BASE64_SLICE).min(text.length());
-        parts.push(&decode_base64(&text.slice(at, end)).await?);
+        // Each slice's bytes become a Blob before the page's next turn: one Blob
+        // made of every slice at the end would copy tens of MB in one task.
+        raw_body::keep_batch(&batches, &Array::of1(&decode_base64(&text.slice(at, end)).await?)).await?;
         at = end;
-        if at < text.length() {
-            crate::browser::idle::next_task().await;
-        }
     }
-    Blob::new_with_u8_array_sequence(&parts).map_err(|e| network(&e))
+    Blob::new_with_blob_sequence(&batches).map_err(|e| network(&e))
 }
 
 /// `Uint8Array.fromBase64` where the browser has it (Chromium 140+), else the
@@ -199,16 +198,36 @@ mod tests {
         }
     }
 
-    /// A JSON answer whose base64 holds `bytes` of `k % 251`, streamed from JS
-    /// in pieces of 1 MB of text, each there as soon as it is asked for; `ticks`
-    /// notes, at each piece, how many other tasks (a message the page posts
-    /// itself again and again) had run by then.
-    fn streamed_base64_answer(bytes: u32, ticks: &Array) -> Response {
-        let make = js_sys::Function::new_with_args(
-            "total, ticks",
+    /// The base64 of `bytes` bytes of `k % 251`, made in the browser.
+    fn base64_of_pattern(bytes: u32) -> JsString {
+        js_sys::Function::new_with_args(
+            "total",
             "const raw = new Uint8Array(total); for (let i = 0; i < total; i++) raw[i] = i % 251;
              let binary = ''; for (let i = 0; i < total; i += 32768) binary += String.fromCharCode(...raw.subarray(i, i + 32768));
-             const body = new TextEncoder().encode('{\"status\":\"ok\",\"image\":\"' + btoa(binary) + '\"}');
+             return btoa(binary);",
+        )
+        .call1(&JsValue::NULL, &JsValue::from(bytes))
+        .expect("base64 made")
+        .unchecked_into()
+    }
+
+    async fn expect_pattern(blob: &Blob, length: u32) {
+        assert_eq!(blob.size(), f64::from(length));
+        for at in [0, raw_body::BATCH_BYTES - 7, 2 * raw_body::BATCH_BYTES + 5, length - 16] {
+            let piece = blob.slice_with_f64_and_f64(f64::from(at), f64::from(at + 16)).expect("slice");
+            let expected: Vec<u8> = (at..at + 16).map(|k| (k % 251) as u8).collect();
+            assert_eq!(bytes(&piece).await, expected, "bytes at {at}");
+        }
+    }
+
+    /// A JSON answer holding [`base64_of_pattern`] of `bytes`, streamed from
+    /// JS in pieces of 1 MB of text, each there as soon as it is asked for;
+    /// `ticks` notes, at each piece, how many other tasks (a message the page
+    /// posts itself again and again) had run by then.
+    fn streamed_base64_answer(bytes: u32, ticks: &Array) -> Response {
+        let make = js_sys::Function::new_with_args(
+            "base64, ticks",
+            "const body = new TextEncoder().encode('{\"status\":\"ok\",\"image\":\"' + base64 + '\"}');
              let sent = 0, tasks = 0, open = true;
              const ticker = new MessageChannel();
              ticker.port1.onmessage = () => { tasks++; if (open) ticker.port2.postMessage(null); else ticker.port1.close(); };
@@ -220,8 +239,18 @@ mod tests {
                if (sent >= body.length) { open = false; c.close(); }
              } });",
         );
-        let stream = make.call2(&JsValue::NULL, &JsValue::from(bytes), ticks).expect("stream made").unchecked_into::<web_sys::ReadableStream>();
+        let stream = make.call2(&JsValue::NULL, &base64_of_pattern(bytes), ticks).expect("stream made").unchecked_into::<web_sys::ReadableStream>();
         Response::new_with_opt_readable_stream(Some(&stream)).expect("response")
+    }
+
+    #[test]
+    async fn a_long_base64_text_decodes_whole_and_in_order_across_its_slices() {
+        let length = 3 * raw_body::BATCH_BYTES + 999;
+        let text = base64_of_pattern(length);
+        assert!(text.length() > 3 * answer::BASE64_SLICE, "more than three slices");
+        expect_pattern(&base64_blob(&text).await.expect("decoded"), length).await;
+        let uri = JsString::from("data:video/mp4;base64,").concat(&text);
+        expect_pattern(&base64_blob(&uri).await.expect("decoded"), length).await;
     }
 
     #[test]
@@ -230,12 +259,7 @@ mod tests {
         let ticks = Array::new();
         let length = 3 * raw_body::BATCH_BYTES + 999;
         let blob = stream_base64(&streamed_base64_answer(length, &ticks), true, &run).await.expect("decoded");
-        assert_eq!(blob.size(), f64::from(length));
-        for at in [0, raw_body::BATCH_BYTES - 7, 2 * raw_body::BATCH_BYTES + 5, length - 16] {
-            let piece = blob.slice_with_f64_and_f64(f64::from(at), f64::from(at + 16)).expect("slice");
-            let expected: Vec<u8> = (at..at + 16).map(|k| (k % 251) as u8).collect();
-            assert_eq!(bytes(&piece).await, expected, "bytes at {at}");
-        }
+        expect_pattern(&blob, length).await;
         let seen: Vec<f64> = ticks.iter().filter_map(|t| t.as_f64()).collect();
         let (first, last) = (seen.first().copied().unwrap_or(0.0), seen.last().copied().unwrap_or(0.0));
         assert!(last - first >= 2.0, "other tasks ran while the answer was decoded: {seen:?}");
