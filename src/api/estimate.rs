@@ -13,9 +13,10 @@ pub fn covers_a_run(balance: f64) -> bool {
 }
 
 /// A balance with at most three decimals ("99.816"), via serde_json's float
-/// text so the page ships no second float formatter.
+/// text so the page ships no second float formatter (`to_string`, not a
+/// `Value`'s `Display`, whose writer adaptor brings std's I/O error texts).
 pub fn credits_text(balance: f64) -> String {
-    serde_json::Value::from((balance * 1000.0).round() / 1000.0).to_string()
+    serde_json::to_string(&((balance * 1000.0).round() / 1000.0)).unwrap_or_default()
 }
 
 /// A byte count for people: "3.4 MB", "812 KB".

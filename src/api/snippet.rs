@@ -57,8 +57,10 @@ impl Language {
 }
 
 /// JSON string literal (also a valid Python and JS string literal).
+/// `serde_json::to_string` rather than a `Value`'s `Display`: that one's
+/// writer adaptor brings std's I/O error texts into the page.
 fn quoted(text: &str) -> String {
-    serde_json::Value::from(text).to_string()
+    serde_json::to_string(text).unwrap_or_default()
 }
 
 fn shown_input(input: &InputSource) -> String {
@@ -84,7 +86,7 @@ fn members(request: &NormalizedRequest, python: bool) -> Vec<(&'static str, Stri
         ("input_image", quoted(&shown_input(&request.input_image))),
         ("input_audio", quoted(&shown_input(&request.input_audio))),
         ("pose_style", request.pose_style.to_string()),
-        ("expression_scale", serde_json::Value::from(request.expression_scale).to_string()),
+        ("expression_scale", serde_json::to_string(&request.expression_scale).unwrap_or_default()),
         ("preprocess", quoted(request.preprocess.as_str())),
         ("image_size", request.image_size.pixels().to_string()),
         ("enhancer", boolean(request.enhancer)),
