@@ -8,7 +8,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, ReadableStreamDefaultReader, Response};
 
-use super::{header, network, not_a_video, raw_body, Progress, Run};
+use super::{body, header, network, not_a_video, raw_body, Progress, Run};
 use crate::api::answer;
 use crate::api::error::ApiError;
 use crate::api::number::parse_f64;
@@ -42,16 +42,16 @@ pub(super) async fn stream_base64(response: &Response, json: bool, run: &Run<'_>
     let total = header(response, "content-length").and_then(|n| parse_f64(&n));
     let mut received = 0.0;
     while !done {
-        let step = run.wait(reader.read()).await?;
-        let finished = Reflect::get(&step, &JsValue::from_str("done")).ok().and_then(|d| d.as_bool()).unwrap_or(true);
-        let chunk = Reflect::get(&step, &JsValue::from_str("value")).unwrap_or(JsValue::UNDEFINED);
-        received += chunk.dyn_ref::<Uint8Array>().map_or(0.0, |c| f64::from(c.length()));
+        let (finished, chunk) = body::read_step(&run.wait(reader.read()).await?);
+        received += chunk.as_ref().map_or(0.0, |c| f64::from(c.length()));
         run.progress(Progress::Receiving { received, total });
         let text: JsString = if finished {
-            decode.call0(&text_decoder).map_err(|e| network(&e))?.unchecked_into()
+            decode.call0(&text_decoder)
         } else {
-            decode.call2(&text_decoder, &chunk, &stream_option).map_err(|e| network(&e))?.unchecked_into()
-        };
+            decode.call2(&text_decoder, chunk.as_ref().map_or(&JsValue::UNDEFINED, AsRef::as_ref), &stream_option)
+        }
+        .map_err(|e| network(&e))?
+        .unchecked_into();
         let mut piece = text;
         if !in_value {
             head = head.concat(&piece);
@@ -59,7 +59,7 @@ pub(super) async fn stream_base64(response: &Response, json: bool, run: &Run<'_>
                 if finished || head.length() > 1_000_000 {
                     // Not the expected shape: a small answer is parsed whole.
                     let parsed = js_sys::JSON::parse(&String::from(&head)).map_err(|_| missing())?;
-                    return base64_blob(&base64_in_json(&parsed).map_err(|_| missing())?).await;
+                    return base64_blob(&base64_in_json(&parsed)?).await;
                 }
                 continue;
             };
