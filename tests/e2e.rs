@@ -233,6 +233,31 @@ async fn a_part_whose_code_cannot_be_fetched_says_so_and_tries_again() {
     page.browser.stop().await;
 }
 
+/// The closed "Advanced" settings are drawn when first opened (their code is
+/// a part of its own); a time limit kept marked across a reload opens them at
+/// start, so the field that blocks Generate is in sight.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_advanced_settings_come_when_opened_and_open_themselves_when_marked() {
+    let stand_in = start_stand_in().await;
+    let browser = Browser::open(&stand_in.url()).await;
+    let timeout_field = format!("return document.querySelector('{}') !== null;", Browser::testid("timeout"));
+    assert_eq!(browser.js(&timeout_field).await, json!(false), "not drawn before it is opened");
+    browser.js(&format!("document.querySelector('{} summary').click(); return true;", Browser::testid("advanced"))).await;
+    browser.type_into("timeout", "5").await;
+    browser.wait_for_text("error-timeout", "30 to 3600").await;
+    browser.wait_for_text("blocked", "Fix the 1 marked field").await;
+
+    browser.reload().await;
+    let open = format!("return document.querySelector('{}').open;", Browser::testid("advanced"));
+    assert_eq!(browser.js(&open).await, json!(true), "a marked time limit opens the section at start");
+    browser.wait_for_text("error-timeout", "30 to 3600").await;
+    assert_eq!(browser.value("timeout").await, "5", "the typed limit was kept");
+    browser.type_into("timeout", "60").await;
+    browser.wait_until("Generate to be allowed", &format!("return !document.querySelector('{}').disabled;", Browser::testid("generate"))).await;
+    browser.stop().await;
+    stand_in.stop().await;
+}
+
 /// The run's views are a part of their own: if their code cannot be fetched,
 /// the run itself still goes on and its video is kept; "Try again" fetches
 /// only the views (nothing is sent again) and shows the video.
@@ -311,7 +336,7 @@ async fn the_first_steps_code_is_fetched_while_the_page_is_idle() {
              return performance.getEntriesByType('resource').filter(e => /(split|chunk)_\\w+\\.wasm$/.test(e.name) && e.startTime < mounted).map(e => e.name);")
         .await;
     assert_eq!(early, json!([]), "no part's code is fetched while the form is being mounted");
-    for later in ["split_code_part.wasm", "split_compare_part.wasm", "split_capture_part.wasm", "split_credits_part.wasm", "split_pending_part.wasm"] {
+    for later in ["split_advanced_part.wasm", "split_code_part.wasm", "split_compare_part.wasm", "split_capture_part.wasm", "split_credits_part.wasm", "split_pending_part.wasm"] {
         assert!(!names.as_array().is_some_and(|n| n.contains(&json!(later))), "{later} waits for its part to be opened: {names}");
     }
     browser.js("performance.clearResourceTimings(); return true;").await;

@@ -3,7 +3,9 @@
 use leptos::prelude::*;
 
 use super::controls::{draft_text, field_message, field_message_view, slider_number};
+use super::later::later;
 use super::studio::use_studio;
+use crate::chunks::split_point;
 use crate::api::request::{Field, ImageSize, Preprocess};
 use crate::api::run_settings::{DEFAULT_TIMEOUT_SECS, InputRoute, RunMode, RunSettings};
 
@@ -63,7 +65,6 @@ pub fn SettingsSection() -> impl IntoView {
     let run_settings = studio.run_settings;
     let preprocess_message = field_message(studio.checked, Field::Preprocess);
     let size_message = field_message(studio.checked, Field::ImageSize);
-    let timeout_message = move || run_settings.with(|r| r.timeout().err().map(|e| e.to_string()));
     let preprocess_options = Preprocess::ALL.map(|p| view! { <option value=p.as_str()>{p.as_str()}</option> });
     let size_group = studio.id("image-size");
     let size_options = ImageSize::ALL.map(|size| {
@@ -79,23 +80,10 @@ pub fn SettingsSection() -> impl IntoView {
             </label>
         }
     });
-    let mode_options = run_choice(
-        studio.id("mode"),
-        [(RunMode::Job, "mode-job", "As a job (survives a reload; the provider's advice for video)"), (RunMode::OneShot, "mode-one_shot", "One long request")],
-        |r| r.mode,
-        |r, mode| r.mode = mode,
-    );
-    let route_options = run_choice(
-        studio.id("route"),
-        [
-            (InputRoute::Upload, "route-upload", "Upload local files first (the provider's storage), then send their URLs"),
-            (InputRoute::Inline, "route-inline", "Send local files inline, inside the request (data: URIs)"),
-        ],
-        |r| r.input_route,
-        |r, route| r.input_route = route,
-    );
+    // Opened at start when its time limit is marked, so the mark is seen; drawn once opened.
+    let advanced_open = run_settings.with_untracked(|r| r.timeout().is_err());
+    let advanced = RwSignal::new(advanced_open);
     let preprocess_id = studio.id("preprocess");
-    let timeout_id = studio.id("timeout");
 
     view! {
         <fieldset class="ths-settings">
@@ -125,26 +113,63 @@ pub fn SettingsSection() -> impl IntoView {
 
             {draft_toggle(Field::Enhancer, "Enhance the face (face restoration)")}
 
-            <details class="ths-advanced">
+            <details class="ths-advanced" data-testid="advanced" open=advanced_open
+                on:toggle=move |_| if !advanced.get_untracked() { advanced.set(true) }>
                 <summary>"Advanced"</summary>
-                {draft_toggle(Field::Base64, "Ask for the video base64-encoded (base64: true); the page decodes it either way.")}
-                <div class="ths-field" role="radiogroup" aria-label="How to run">
-                    <span class="ths-label">"How to run"</span>
-                    <div class="ths-choices">{mode_options}</div>
-                </div>
-                <div class="ths-field" role="radiogroup" aria-label="How local files are sent">
-                    <span class="ths-label">"Local files"</span>
-                    <div class="ths-choices">{route_options}</div>
-                </div>
-                <div class="ths-field" class:ths-invalid=move || timeout_message().is_some()>
-                    <label for=timeout_id.clone()>"Time limit (seconds)"</label>
-                    <input id=timeout_id type="text" inputmode="numeric" class="ths-number" data-testid="timeout"
-                        prop:value=move || run_settings.with(|r| r.timeout_secs.clone())
-                        on:input=move |ev| run_settings.update(|r| r.timeout_secs = event_target_value(&ev)) />
-                    <p class="ths-hint">{format!("The page stops waiting after this long (default {DEFAULT_TIMEOUT_SECS}; a run takes about 120).")}</p>
-                    {field_message_view(Signal::derive(timeout_message), "timeout")}
-                </div>
+                {move || advanced.get().then(|| later(advanced_part))}
             </details>
         </fieldset>
+    }
+}
+
+split_point! {
+    /// The closed "Advanced" part of the settings: its code comes when it is first opened.
+    fn advanced_part() -> AnyView {
+        view! { <AdvancedSettings /> }.into_any()
+    }
+}
+
+/// How the run is made: the answer's encoding, job or one request, how local
+/// files go, and the time limit.
+#[component]
+fn AdvancedSettings() -> impl IntoView {
+    let studio = use_studio();
+    let run_settings = studio.run_settings;
+    let timeout_message = move || run_settings.with(|r| r.timeout().err().map(|e| e.to_string()));
+    let mode_options = run_choice(
+        studio.id("mode"),
+        [(RunMode::Job, "mode-job", "As a job (survives a reload; the provider's advice for video)"), (RunMode::OneShot, "mode-one_shot", "One long request")],
+        |r| r.mode,
+        |r, mode| r.mode = mode,
+    );
+    let route_options = run_choice(
+        studio.id("route"),
+        [
+            (InputRoute::Upload, "route-upload", "Upload local files first (the provider's storage), then send their URLs"),
+            (InputRoute::Inline, "route-inline", "Send local files inline, inside the request (data: URIs)"),
+        ],
+        |r| r.input_route,
+        |r, route| r.input_route = route,
+    );
+    let timeout_id = studio.id("timeout");
+
+    view! {
+            {draft_toggle(Field::Base64, "Ask for the video base64-encoded (base64: true); the page decodes it either way.")}
+            <div class="ths-field" role="radiogroup" aria-label="How to run">
+                <span class="ths-label">"How to run"</span>
+                <div class="ths-choices">{mode_options}</div>
+            </div>
+            <div class="ths-field" role="radiogroup" aria-label="How local files are sent">
+                <span class="ths-label">"Local files"</span>
+                <div class="ths-choices">{route_options}</div>
+            </div>
+            <div class="ths-field" class:ths-invalid=move || timeout_message().is_some()>
+                <label for=timeout_id.clone()>"Time limit (seconds)"</label>
+                <input id=timeout_id type="text" inputmode="numeric" class="ths-number" data-testid="timeout"
+                    prop:value=move || run_settings.with(|r| r.timeout_secs.clone())
+                    on:input=move |ev| run_settings.update(|r| r.timeout_secs = event_target_value(&ev)) />
+                <p class="ths-hint">{format!("The page stops waiting after this long (default {DEFAULT_TIMEOUT_SECS}; a run takes about 120).")}</p>
+                {field_message_view(Signal::derive(timeout_message), "timeout")}
+            </div>
     }
 }
