@@ -37,4 +37,6 @@ for chunk in "$split"/*.wasm; do
 done
 # The face check's worker, fetched only when a portrait is chosen.
 bash scripts/build-face.sh dist/face
+# Gzip copies the stand-in sends (zopfli; see the script).
+bash scripts/precompress.sh dist
 bash scripts/size.sh

@@ -38,7 +38,7 @@ if [ "$have_wasm_target" = 0 ]; then
     dpkg -s "$p" >/dev/null 2>&1 || apt_pkgs+=("$p")
   done
 fi
-for p in chromium chromium-driver ffmpeg espeak-ng curl redis-server; do
+for p in chromium chromium-driver ffmpeg espeak-ng curl redis-server zopfli; do
   dpkg -s "$p" >/dev/null 2>&1 || apt_pkgs+=("$p")
 done
 if [ "${#apt_pkgs[@]}" -gt 0 ]; then

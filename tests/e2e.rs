@@ -192,8 +192,10 @@ impl WithoutChunk {
             .expect("dist/pkg")
             .filter_map(Result::ok)
             .map(|e| e.path())
-            .find(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(chunk)))
+            .find(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(chunk) && n.ends_with(".wasm")))
             .unwrap_or_else(|| panic!("{chunk} is a chunk of its own (was the page built by scripts/build.sh?)"));
+        // Its gzip copy (scripts/precompress.sh) would be sent in its place: it goes for good.
+        let _ = std::fs::remove_file(path.with_extension("wasm.gz"));
         let away = path.with_extension("away");
         std::fs::rename(&path, &away).expect("chunk moved away");
         let stand_in = support::stand_in_with(|c| {
@@ -231,6 +233,29 @@ async fn a_part_whose_code_cannot_be_fetched_says_so_and_tries_again() {
     browser.click("part-retry").await;
     browser.wait_for_text("code", "curl").await;
     page.browser.stop().await;
+}
+
+/// What scripts/size.sh counts as sent is what the browser receives: the
+/// page's wasm and loader arrive as their gzip copies (scripts/precompress.sh)
+/// and are decoded to the built files.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_first_load_arrives_as_the_gzip_copies_size_counts() {
+    let stand_in = start_stand_in().await;
+    let browser = Browser::open(&stand_in.url()).await;
+    for file in ["pkg/studio_bg.wasm", "pkg/studio.js", "index.html"] {
+        let on_disk = |name: &str| std::fs::metadata(repo_path("dist").join(name)).map(|m| m.len()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let (built, copy) = (on_disk(file), on_disk(&format!("{file}.gz")));
+        let script = format!(
+            "const e = performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource')) \
+               .find(e => new URL(e.name).pathname === '/' + {path} || ({path} === 'index.html' && e.entryType === 'navigation')); \
+             return e ? [e.encodedBodySize, e.decodedBodySize] : null;",
+            path = json!(file)
+        );
+        let sizes = browser.js(&script).await;
+        assert_eq!(sizes, json!([copy, built]), "{file}: received its gzip copy ({copy} bytes), decoded to the built file ({built} bytes)");
+    }
+    browser.stop().await;
+    stand_in.stop().await;
 }
 
 /// The closed "Advanced" settings are drawn when first opened (their code is

@@ -61,7 +61,8 @@ pub struct Config {
     pub api_key: String,
     /// How long a successful run waits before answering (the real one takes ~119 s).
     pub delay: Duration,
-    /// The built page (Trunk's `dist/`), served at `/` when given.
+    /// The built page (`dist/` of scripts/build.sh), served at `/` when given; a file's `.gz` copy beside it
+    /// (scripts/precompress.sh) is sent instead to clients that take gzip.
     pub static_dir: Option<PathBuf>,
     /// Sample media, served at `/samples/`.
     pub samples_dir: Option<PathBuf>,
@@ -302,7 +303,8 @@ fn router(state: Arc<AppState>) -> Router {
                 request
             })
             .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, policy))
-            .service(ServeDir::new(dir));
+            // A file's gzip copy beside it (scripts/precompress.sh) is sent to browsers that take gzip.
+            .service(ServeDir::new(dir).precompressed_gzip());
         app = app.fallback_service(pages);
     }
     app.layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES)).layer(cors()).with_state(state)

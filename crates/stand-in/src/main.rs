@@ -22,7 +22,7 @@ struct Args {
     /// How long a successful run waits before answering, in milliseconds.
     #[arg(long, default_value_t = 1500)]
     delay_ms: u64,
-    /// The built page (Trunk's dist/) to serve at /.
+    /// The built page (scripts/build.sh's dist/) to serve at /; a file's .gz copy beside it is sent to browsers that take gzip.
     #[arg(long)]
     static_dir: Option<PathBuf>,
     /// Sample media to serve at /samples/.

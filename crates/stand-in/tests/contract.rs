@@ -233,3 +233,41 @@ async fn a_per_minute_submission_limit_refuses_with_429_and_retry_after_and_spar
     assert_eq!(read.status(), 200);
     s.stop().await;
 }
+
+/// A page file with a gzip copy beside it (scripts/precompress.sh) is sent as
+/// that copy to a client that takes gzip, with its own type; as it is to one
+/// that does not; a file without a copy is sent as it is.
+#[tokio::test(flavor = "multi_thread")]
+async fn page_files_go_out_as_their_gzip_copy_when_the_client_takes_gzip() {
+    let site = tempfile::tempdir().expect("tmp");
+    let script = "export const answer = 42;\n".repeat(40);
+    std::fs::write(site.path().join("page.js"), &script).expect("write");
+    std::fs::write(site.path().join("plain.css"), "body { margin: 0 }").expect("write");
+    let made = std::process::Command::new("gzip").args(["-9", "-k"]).arg(site.path().join("page.js")).status().expect("gzip runs");
+    assert!(made.success(), "gzip copy made");
+    let copy = std::fs::read(site.path().join("page.js.gz")).expect("copy");
+    let config = Config { static_dir: Some(site.path().to_path_buf()), ..Config::default() };
+    let s = stand_in::start(config, SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await.expect("starts");
+    let get = |path: &str, gzip: bool| {
+        let mut request = reqwest::Client::new().get(format!("{}{path}", s.url()));
+        if gzip {
+            request = request.header("accept-encoding", "gzip");
+        }
+        request.send()
+    };
+    let header = |r: &reqwest::Response, name: &str| r.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+
+    let compressed = get("/page.js", true).await.expect("answer");
+    assert_eq!(header(&compressed, "content-encoding"), "gzip");
+    assert!(header(&compressed, "content-type").contains("javascript"), "its own type: {:?}", compressed.headers());
+    assert_eq!(compressed.bytes().await.expect("body").to_vec(), copy, "the copy's bytes");
+
+    let plain = get("/page.js", false).await.expect("answer");
+    assert_eq!(header(&plain, "content-encoding"), "");
+    assert_eq!(plain.bytes().await.expect("body").to_vec(), script.as_bytes(), "the file itself");
+
+    let uncopied = get("/plain.css", true).await.expect("answer");
+    assert_eq!(header(&uncopied, "content-encoding"), "");
+    assert_eq!(uncopied.text().await.expect("body"), "body { margin: 0 }");
+    s.stop().await;
+}
