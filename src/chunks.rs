@@ -66,6 +66,7 @@ pub(crate) use split_point;
 /// code. A fetch that fails is left: the part tries again when it is used.
 pub async fn warm_up() {
     let _ = crate::media::local::fetch_check_part().await;
+    let _ = crate::components::fetch_files_part().await;
     let _ = crate::studio::run_order::fetch_run_part().await;
     let _ = crate::components::fetch_outcome_part().await;
 }

@@ -283,6 +283,24 @@ async fn the_advanced_settings_come_when_opened_and_open_themselves_when_marked(
     stand_in.stop().await;
 }
 
+/// What follows a file's choice (its check, keeping it here) is a part of its
+/// own: without its code the field says so and nothing is kept; once the code
+/// is there, choosing the file again takes it.
+#[tokio::test(flavor = "multi_thread")]
+async fn without_the_file_steps_code_a_choice_says_so_and_the_next_one_takes() {
+    let page = WithoutChunk::open("split_files_part").await;
+    let browser = &page.browser;
+    let portrait = repo_path("media/generated/portrait.jpg").display().to_string();
+    browser.find("input_image-file").await.send_keys(&portrait).await.expect("file chosen");
+    browser.wait_for_text("error-input_image", "could not be loaded").await;
+    browser.wait_for_text("input_image-refused", "portrait.jpg").await;
+
+    page.put_back();
+    browser.find("input_image-file").await.send_keys(&portrait).await.expect("file chosen");
+    browser.wait_for_text("input_image-summary", "512×512").await;
+    page.browser.stop().await;
+}
+
 /// The run's views are a part of their own: if their code cannot be fetched,
 /// the run itself still goes on and its video is kept; "Try again" fetches
 /// only the views (nothing is sent again) and shows the video.
@@ -351,7 +369,7 @@ async fn the_first_steps_code_is_fetched_while_the_page_is_idle() {
             "the previews' code (drawn after the form), and the run's, its views' and the checks' code",
             &format!(
                 "const names = (() => {{ {fetched} }})(); \
-                 return ['split_previews_part.wasm', 'split_run_part.wasm', 'split_outcome_part.wasm', 'split_check_part.wasm'].every(n => names.includes(n));"
+                 return ['split_previews_part.wasm', 'split_run_part.wasm', 'split_outcome_part.wasm', 'split_check_part.wasm', 'split_files_part.wasm'].every(n => names.includes(n));"
             ),
         )
         .await;

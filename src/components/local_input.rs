@@ -9,12 +9,12 @@ use web_sys::{Blob, File};
 use super::studio::{use_studio, LocalState, Studio};
 use super::capture_panel::capture_part;
 use super::later::later;
+use super::local_steps::{carry_out, FileStep};
 use crate::media::capture;
-use crate::media::local;
 use crate::media::MediaProblem;
 use crate::api::request::Field;
 
-fn slot(studio: Studio, field: Field) -> RwSignal<Option<LocalState>, LocalStorage> {
+pub(super) fn slot(studio: Studio, field: Field) -> RwSignal<Option<LocalState>, LocalStorage> {
     if field == Field::InputImage {
         studio.local_image
     } else {
@@ -38,7 +38,7 @@ fn new_choice(studio: Studio, field: Field) -> u32 {
 }
 
 /// Whether `choice` is still the latest for `field`: the last choice wins.
-fn is_latest(studio: Studio, field: Field, choice: u32) -> bool {
+pub(super) fn is_latest(studio: Studio, field: Field, choice: u32) -> bool {
     let at = usize::from(field != Field::InputImage);
     studio.choice_seq.try_with_value(|seq| seq[at] == choice).unwrap_or(false)
 }
@@ -54,29 +54,12 @@ pub(super) fn take_blob(studio: Studio, field: Field, file: Blob, name: String) 
     check_blob(studio, field, file, name);
 }
 
-fn check_blob(studio: Studio, field: Field, file: Blob, name: String) {
-    let slot = slot(studio, field);
+/// Makes `file` the field's latest choice, "Checking" at once; its check and
+/// keeping follow ([`FileStep::Check`]).
+pub(super) fn check_blob(studio: Studio, field: Field, file: Blob, name: String) {
     let choice = new_choice(studio, field);
-    slot.set(Some(LocalState::Checking(name.clone())));
-    spawn_local(async move {
-        let outcome = local::check(file.clone(), name.clone(), field == Field::InputImage).await;
-        if !is_latest(studio, field, choice) {
-            return;
-        }
-        if let (Ok(_), Some(Some(history))) = (&outcome, studio.history.try_get_value()) {
-            let saved = history.save_input(field.json_name(), &file, &name).await.is_ok();
-            if !is_latest(studio, field, choice) {
-                return; // cleared or replaced meanwhile: its own writes stand
-            }
-            if saved {
-                studio.store.with_value(|s| s.mark_input_kept(field.json_name(), true));
-            }
-        }
-        let _ = slot.try_set(Some(match outcome {
-            Ok(media) => LocalState::Ready(media),
-            Err(problem) => LocalState::Refused(name, problem),
-        }));
-    });
+    slot(studio, field).set(Some(LocalState::Checking(name.clone())));
+    carry_out(studio, FileStep::Check { field, file, name, choice });
 }
 
 /// A `data:` URI typed or pasted as an input is checked like a chosen file
@@ -102,21 +85,7 @@ pub fn take_for_trimming(studio: Studio, uri: String) {
 fn take_address(studio: Studio, field: Field, uri: String, name: String, unreadable: &'static str) {
     let choice = new_choice(studio, field);
     slot(studio, field).set(Some(LocalState::Checking(name.clone())));
-    spawn_local(async move {
-        let blob = async {
-            let window = web_sys::window()?;
-            let response: web_sys::Response = wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(&uri)).await.ok()?.dyn_into().ok()?;
-            wasm_bindgen_futures::JsFuture::from(response.blob().ok()?).await.ok()?.dyn_into::<Blob>().ok()
-        }
-        .await;
-        if !is_latest(studio, field, choice) {
-            return;
-        }
-        match blob {
-            Some(blob) => take_blob(studio, field, blob, name),
-            None => slot(studio, field).set(Some(LocalState::Refused(name, MediaProblem::Browser(unreadable.into())))),
-        }
-    });
+    carry_out(studio, FileStep::Fetch { field, uri, name, unreadable, choice });
 }
 
 /// The first file of a file list, if any.
@@ -124,19 +93,16 @@ fn first_file(files: Option<web_sys::FileList>) -> Option<File> {
     files.and_then(|f| f.get(0))
 }
 
-/// Puts back the local files kept from the last visit (checked again).
+/// Puts back the local files kept from the last visit (checked again), once
+/// the form is drawn.
 pub fn restore_local_inputs(studio: Studio) {
-    let Some(history) = studio.history.get_value() else { return };
-    spawn_local(async move {
-        for field in [Field::InputImage, Field::InputAudio] {
-            if !studio.store.with_value(|s| s.input_kept(field.json_name())) {
-                continue;
-            }
-            if let Some((blob, name)) = history.load_input(field.json_name()).await {
-                check_blob(studio, field, blob, name);
-            }
-        }
-    });
+    let kept = [Field::InputImage, Field::InputAudio].iter().any(|f| studio.store.with_value(|s| s.input_kept(f.json_name())));
+    if kept && studio.history.with_value(Option::is_some) {
+        spawn_local(async move {
+            crate::browser::idle::next_task().await;
+            carry_out(studio, FileStep::Restore);
+        });
+    }
 }
 
 pub fn local_input(field: Field) -> impl IntoView {
@@ -212,9 +178,7 @@ pub fn local_input(field: Field) -> impl IntoView {
                         studio.trim.set(None);
                     }
                     studio.store.with_value(|s| s.mark_input_kept(field.json_name(), false));
-                    if let Some(Some(history)) = studio.history.try_get_value() {
-                        spawn_local(async move { history.delete_input(field.json_name()).await });
-                    }
+                    carry_out(studio, FileStep::Forget(field));
                 }>"Clear"</button>
             {capture_button(studio, field)}
             {status}
