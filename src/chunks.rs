@@ -62,11 +62,12 @@ macro_rules! split_point {
 pub(crate) use split_point;
 
 /// Fetches, once the page is idle, the chunks a person's first steps need
-/// (the file checks, the run's code and its views), so no click waits for
-/// code. A fetch that fails is left: the part tries again when it is used.
+/// (a file's check and what it shows, the run's code and its views), so no
+/// click waits for code. A fetch that fails is left: the part tries again when it is used.
 pub async fn warm_up() {
     let _ = crate::media::local::fetch_check_part().await;
     let _ = crate::components::fetch_files_part().await;
+    let _ = crate::components::fetch_status_part().await;
     let _ = crate::studio::run_order::fetch_run_part().await;
     let _ = crate::components::fetch_outcome_part().await;
 }

@@ -369,7 +369,7 @@ async fn the_first_steps_code_is_fetched_while_the_page_is_idle() {
             "the previews' code (drawn after the form), and the run's, its views' and the checks' code",
             &format!(
                 "const names = (() => {{ {fetched} }})(); \
-                 return ['split_previews_part.wasm', 'split_run_part.wasm', 'split_outcome_part.wasm', 'split_check_part.wasm', 'split_files_part.wasm'].every(n => names.includes(n));"
+                 return ['split_previews_part.wasm', 'split_run_part.wasm', 'split_outcome_part.wasm', 'split_check_part.wasm', 'split_files_part.wasm', 'split_status_part.wasm'].every(n => names.includes(n));"
             ),
         )
         .await;

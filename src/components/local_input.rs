@@ -10,6 +10,7 @@ use super::studio::{use_studio, LocalState, Studio};
 use super::capture_panel::capture_part;
 use super::later::later;
 use super::local_steps::{carry_out, FileStep};
+use crate::chunks::split_point;
 use crate::media::capture;
 use crate::media::MediaProblem;
 use crate::api::request::Field;
@@ -132,36 +133,9 @@ pub fn local_input(field: Field) -> impl IntoView {
         }
     };
     let name = field.json_name();
-    let status = move || {
-        slot.with(|s| match s {
-            None => ().into_any(),
-            Some(LocalState::Checking(file)) => view! { <p class="ths-hint">"Checking " {file.clone()} "…"</p> }.into_any(),
-            Some(LocalState::Refused(file, _)) => {
-                view! { <p class="ths-hint" data-testid=format!("{name}-refused")>{file.clone()} " was not accepted:"</p> }.into_any()
-            }
-            Some(LocalState::Ready(media)) => {
-                let src = media.preview.as_str().to_string();
-                let preview = if is_image {
-                    view! { <img class="ths-thumb" src=src alt="Portrait preview" data-testid=format!("{name}-preview") /> }.into_any()
-                } else {
-                    view! {
-                        <audio controls src=src data-testid=format!("{name}-preview")></audio>
-                        { let media = media.clone(); later(move || super::trim_editor::trim_part(studio, media.clone())) }
-                    }
-                    .into_any()
-                };
-                let notes = media.notes.iter().map(|n| view! { <p class="ths-note" data-testid=format!("{name}-note")>{n.clone()}</p> }).collect_view();
-                view! {
-                    <div class="ths-local-ready">
-                        {preview}
-                        <p class="ths-hint" data-testid=format!("{name}-summary")>{media.name.clone()} " · " {media.summary.clone()}</p>
-                        {notes}
-                    </div>
-                }
-                .into_any()
-            }
-        })
-    };
+    // What was chosen (its check, its preview) is drawn by code that comes once there is a choice.
+    let chosen = Memo::new(move |_| slot.with(Option::is_some));
+    let status = move || chosen.get().then(|| later(move || status_part(studio, field)));
     view! {
         <div class="ths-local" on:dragover=|ev: leptos::ev::DragEvent| ev.prevent_default() on:drop=on_drop on:paste=on_paste
             data-testid=format!("{name}-drop")>
@@ -198,5 +172,48 @@ fn capture_button(studio: Studio, field: Field) -> impl IntoView {
     view! {
         <button type="button" data-testid=testid hidden=move || open.get() on:click=move |_| open.set(true)>{label}</button>
         {move || open.get().then(|| later(move || capture_part(studio, field, open)))}
+    }
+}
+
+split_point! {
+    preload pub fetch_status_part;
+    /// What a choice shows: "Checking…", a refusal, or the preview with its summary and notes.
+    fn status_part(studio: Studio, field: Field) -> AnyView {
+        choice_status(studio, field).into_any()
+    }
+}
+
+fn choice_status(studio: Studio, field: Field) -> impl IntoView {
+    let slot = slot(studio, field);
+    let (name, is_image) = (field.json_name(), field == Field::InputImage);
+    move || {
+        slot.with(|s| match s {
+            None => ().into_any(),
+            Some(LocalState::Checking(file)) => view! { <p class="ths-hint">"Checking " {file.clone()} "…"</p> }.into_any(),
+            Some(LocalState::Refused(file, _)) => {
+                view! { <p class="ths-hint" data-testid=format!("{name}-refused")>{file.clone()} " was not accepted:"</p> }.into_any()
+            }
+            Some(LocalState::Ready(media)) => {
+                let src = media.preview.as_str().to_string();
+                let preview = if is_image {
+                    view! { <img class="ths-thumb" src=src alt="Portrait preview" data-testid=format!("{name}-preview") /> }.into_any()
+                } else {
+                    view! {
+                        <audio controls src=src data-testid=format!("{name}-preview")></audio>
+                        { let media = media.clone(); later(move || super::trim_editor::trim_part(studio, media.clone())) }
+                    }
+                    .into_any()
+                };
+                let notes = media.notes.iter().map(|n| view! { <p class="ths-note" data-testid=format!("{name}-note")>{n.clone()}</p> }).collect_view();
+                view! {
+                    <div class="ths-local-ready">
+                        {preview}
+                        <p class="ths-hint" data-testid=format!("{name}-summary")>{media.name.clone()} " · " {media.summary.clone()}</p>
+                        {notes}
+                    </div>
+                }
+                .into_any()
+            }
+        })
     }
 }

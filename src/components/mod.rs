@@ -24,5 +24,6 @@ mod trim_editor;
 pub use app::studio_part;
 pub use app::{App, StudioOptions};
 pub use later::later;
+pub use local_input::fetch_status_part;
 pub use local_steps::fetch_files_part;
 pub use run_outcome::fetch_outcome_part;
