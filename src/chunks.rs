@@ -68,6 +68,6 @@ pub async fn warm_up() {
     let _ = crate::media::local::fetch_check_part().await;
     let _ = crate::components::fetch_files_part().await;
     let _ = crate::components::fetch_status_part().await;
-    let _ = crate::studio::run_order::fetch_run_part().await;
+    let _ = crate::components::fetch_run_part().await;
     let _ = crate::components::fetch_outcome_part().await;
 }

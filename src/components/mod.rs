@@ -27,3 +27,4 @@ pub use later::later;
 pub use local_input::fetch_status_part;
 pub use local_steps::fetch_files_part;
 pub use run_outcome::fetch_outcome_part;
+pub use run_panel::fetch_run_part;

@@ -1,17 +1,22 @@
 //! Generate (with the run's estimate, what blocks it, a saved job to pick
 //! up) and starting a run; what the run shows is `run_outcome`.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use web_sys::AbortController;
+use web_sys::{AbortController, AbortSignal};
 
 use super::later::later;
 use crate::chunks::split_point;
 use super::run_outcome::outcome_part;
 use super::studio::{use_studio, LocalState, RunState, Studio};
-use crate::api::endpoint::EndpointKind;
+use crate::api::endpoint::{Endpoint, EndpointKind};
+use crate::api::error::ApiError;
+use crate::api::request::{NormalizedRequest, RequestDraft};
+use crate::api::run_settings::RunSettings;
 use crate::api::{estimate, run_cost};
 use crate::api::run_settings::DEFAULT_TIMEOUT_SECS;
 use crate::browser::notify;
@@ -52,34 +57,71 @@ pub fn start_run(studio: Studio, start: Start) {
     studio.progress.set(None);
     studio.job_id.set(start.job_id());
     studio.job_kept.set(matches!(start, Start::Resume(_)) && studio.store.with_value(Store::load_job).is_some());
+    // Running from here on, so Generate is off before anything is sent.
     studio.run.set(RunState::Running { started_ms });
+    let size = cost.map(|c| session::RunSize { audio_secs: c.audio_secs, photo_pixels: c.photo_pixels });
+    let prepared = PreparedRun { start, new_request, endpoint, settings, locals, size, signal, timeout_secs };
     spawn_local(async move {
-        let (progress, job_id, job_kept, store_value) = (studio.progress, studio.job_id, studio.job_kept, studio.store);
-        let on_progress = move |p: Progress| {
-            if let Progress::Submitted(ticket) = &p {
-                let _ = job_id.try_set(Some(ticket.request_id.clone()));
-                // Read back: "safe to reload" only when the ticket is really stored.
-                let stored = store_value.try_with_value(|s| s.load_job().is_some_and(|j| j.ticket == *ticket)).unwrap_or(false);
-                let _ = job_kept.try_set(stored);
-            }
-            let _ = progress.try_set(Some(p));
-        };
-        let size = cost.map(|c| session::RunSize { audio_secs: c.audio_secs, photo_pixels: c.photo_pixels });
-        let (Some(store), Some(history)) = (studio.store.try_get_value(), studio.history.try_get_value()) else { return };
-        let order = RunOrder { start, new_request, endpoint, settings, locals, size, store, history, signal, timeout_secs, on_progress: Rc::new(on_progress) };
-        let Some(outcome) = order.run().await else { return };
-        let _ = studio.abort.try_set_value(None);
-        let _ = studio.job_version.try_update(|v| *v += 1);
-        if let Ok(finished) = &outcome {
-            let _ = studio.history_version.try_update(|v| *v += 1);
-            if let Some(balance) = run_rules::balance_reported(finished.remaining_credits.as_deref()) {
-                let _ = studio.credits.try_set(Some(Ok(balance)));
+        match run_part(studio, prepared).await {
+            Ok(running) => running.await,
+            // Without the run's code nothing was sent, and a kept job's ticket stays kept.
+            Err(_) => {
+                let _ = studio.abort.try_set_value(None);
+                let _ = studio.run.try_set(RunState::Failed(ApiError::PageIncomplete));
             }
         }
-        let _ = studio.run.try_set(match outcome {
-            Ok(finished) => RunState::Succeeded(finished),
-            Err(error) => RunState::Failed(error),
-        });
+    });
+}
+
+/// A run as Generate or a pick-up leaves it, moved whole into the run's chunk.
+struct PreparedRun {
+    start: Start,
+    new_request: Option<(NormalizedRequest, RequestDraft)>,
+    endpoint: Endpoint,
+    settings: RunSettings,
+    locals: LocalInputs,
+    size: Option<session::RunSize>,
+    signal: AbortSignal,
+    timeout_secs: u32,
+}
+
+split_point! {
+    preload pub fetch_run_part;
+    /// The run's code (sending, following, reading the answer, keeping the
+    /// video, and what that changes in the studio): fetched while the page is
+    /// idle, so Generate does not wait for it.
+    fn run_part(studio: Studio, prepared: PreparedRun) -> Pin<Box<dyn Future<Output = ()>>> {
+        Box::pin(follow(studio, prepared))
+    }
+}
+
+/// Carries a prepared run out and shows its progress and outcome.
+async fn follow(studio: Studio, prepared: PreparedRun) {
+    let (progress, job_id, job_kept, store_value) = (studio.progress, studio.job_id, studio.job_kept, studio.store);
+    let on_progress = move |p: Progress| {
+        if let Progress::Submitted(ticket) = &p {
+            let _ = job_id.try_set(Some(ticket.request_id.clone()));
+            // Read back: "safe to reload" only when the ticket is really stored.
+            let stored = store_value.try_with_value(|s| s.load_job().is_some_and(|j| j.ticket == *ticket)).unwrap_or(false);
+            let _ = job_kept.try_set(stored);
+        }
+        let _ = progress.try_set(Some(p));
+    };
+    let (Some(store), Some(history)) = (studio.store.try_get_value(), studio.history.try_get_value()) else { return };
+    let PreparedRun { start, new_request, endpoint, settings, locals, size, signal, timeout_secs } = prepared;
+    let order = RunOrder { start, new_request, endpoint, settings, locals, size, store, history, signal, timeout_secs, on_progress: Rc::new(on_progress) };
+    let Some(outcome) = order.carry_out().await else { return };
+    let _ = studio.abort.try_set_value(None);
+    let _ = studio.job_version.try_update(|v| *v += 1);
+    if let Ok(finished) = &outcome {
+        let _ = studio.history_version.try_update(|v| *v += 1);
+        if let Some(balance) = run_rules::balance_reported(finished.remaining_credits.as_deref()) {
+            let _ = studio.credits.try_set(Some(Ok(balance)));
+        }
+    }
+    let _ = studio.run.try_set(match outcome {
+        Ok(finished) => RunState::Succeeded(finished),
+        Err(error) => RunState::Failed(error),
     });
 }
 

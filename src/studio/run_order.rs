@@ -1,10 +1,8 @@
-//! One run as the page orders it, owned whole so it can cross into the
-//! wasm chunk that holds the run's code (sending, following, reading the
-//! answer, keeping the video): that code is fetched on the first Generate or
-//! pick-up, not with the page ([`crate::chunks`]).
+//! One run as the page orders it: a new request or a kept job picked up,
+//! sent, followed, its answer read and its video kept. Only the run's chunk
+//! (`components::run_panel::run_part`, fetched while the page is idle) calls
+//! it, so none of this code is in the first load ([`crate::chunks`]).
 
-use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
 
 use web_sys::AbortSignal;
@@ -15,13 +13,9 @@ use crate::api::request::{NormalizedRequest, RequestDraft};
 use crate::api::run_settings::RunSettings;
 use crate::browser::history::History;
 use crate::browser::saved_form::Store;
-use crate::chunks::split_point;
 use crate::net::{Progress, Run};
 use crate::studio::run_rules::Start;
 use crate::studio::session::{self, Finished, LocalInputs, Plan, RunSize};
-
-/// What a run's future gives: its outcome, or `None` when there was nothing to run.
-pub type Running = Pin<Box<dyn Future<Output = Option<Result<Finished, ApiError>>>>>;
 
 pub struct RunOrder {
     pub start: Start,
@@ -39,7 +33,8 @@ pub struct RunOrder {
 }
 
 impl RunOrder {
-    async fn carry_out(self) -> Option<Result<Finished, ApiError>> {
+    /// Runs: the outcome, or `None` when there was nothing to run.
+    pub async fn carry_out(self) -> Option<Result<Finished, ApiError>> {
         let run = Run { signal: Some(&self.signal), timeout_secs: Some(self.timeout_secs), on_progress: &*self.on_progress };
         Some(match (&self.start, &self.new_request) {
             (Start::Resume(job), _) => session::resume(&self.endpoint, job, &self.store, self.history.as_ref(), &run).await,
@@ -57,21 +52,5 @@ impl RunOrder {
             }
             (Start::New, None) => return None,
         })
-    }
-
-    /// Fetches the run's code if need be, then runs. Without its code nothing
-    /// was sent, and a job's ticket stays kept ([`ApiError::PageIncomplete`]).
-    pub async fn run(self) -> Option<Result<Finished, ApiError>> {
-        match run_part(self).await {
-            Ok(running) => running.await,
-            Err(_) => Some(Err(ApiError::PageIncomplete)),
-        }
-    }
-}
-
-split_point! {
-    preload pub fetch_run_part;
-    fn run_part(order: RunOrder) -> Running {
-        Box::pin(order.carry_out())
     }
 }
