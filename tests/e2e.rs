@@ -254,6 +254,12 @@ async fn the_first_load_arrives_as_the_gzip_copies_size_counts() {
         let sizes = browser.js(&script).await;
         assert_eq!(sizes, json!([copy, built]), "{file}: received its gzip copy ({copy} bytes), decoded to the built file ({built} bytes)");
     }
+    // The stream adaptors Leptos's server_fn exports are not in the page's wasm (scripts/build.sh).
+    let exports = browser
+        .js("return (async () => WebAssembly.Module.exports(await WebAssembly.compileStreaming(fetch('/pkg/studio_bg.wasm'))).map(e => e.name))();")
+        .await;
+    let names: Vec<&str> = exports.as_array().map(|a| a.iter().filter_map(|e| e.as_str()).collect()).unwrap_or_default();
+    assert!(names.len() > 10 && !names.iter().any(|n| n.contains("intounderlying")), "{names:?}");
     browser.stop().await;
     stand_in.stop().await;
 }
