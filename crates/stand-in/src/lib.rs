@@ -303,6 +303,8 @@ fn router(state: Arc<AppState>) -> Router {
                 request
             })
             .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, policy))
+            // The same path answers gzipped or not, by the request's Accept-Encoding: caches must know.
+            .layer(tower_http::set_header::SetResponseHeaderLayer::appending(header::VARY, HeaderValue::from_static("accept-encoding")))
             // A file's gzip copy beside it (scripts/precompress.sh) is sent to browsers that take gzip.
             .service(ServeDir::new(dir).precompressed_gzip());
         app = app.fallback_service(pages);

@@ -260,6 +260,8 @@ async fn page_files_go_out_as_their_gzip_copy_when_the_client_takes_gzip() {
     let compressed = get("/page.js", true).await.expect("answer");
     assert_eq!(header(&compressed, "content-encoding"), "gzip");
     assert!(header(&compressed, "content-type").contains("javascript"), "its own type: {:?}", compressed.headers());
+    let vary: Vec<String> = compressed.headers().get_all("vary").iter().filter_map(|v| v.to_str().ok()).map(str::to_ascii_lowercase).collect();
+    assert!(vary.iter().any(|v| v.contains("accept-encoding")), "caches are told the answer depends on Accept-Encoding: {vary:?}");
     assert_eq!(compressed.bytes().await.expect("body").to_vec(), copy, "the copy's bytes");
 
     let plain = get("/page.js", false).await.expect("answer");
