@@ -197,12 +197,12 @@ fn show_run_in_title(studio: Studio) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
     let base = document.title();
     Effect::new(move |_| {
-        let run = match studio.run.get() {
+        let run = studio.run.with(|run| match run {
             RunState::Idle => RunTitle::Idle,
             RunState::Running { .. } => RunTitle::Running,
             RunState::Succeeded(_) => RunTitle::Ready,
             RunState::Failed(_) => RunTitle::Failed,
-        };
+        });
         let title = studio.comparison.with(|c| run_rules::tab_title(run, c.as_ref(), &base));
         document.set_title(&title);
     });
@@ -210,7 +210,7 @@ fn show_run_in_title(studio: Studio) {
     Effect::new(move |was_running: Option<bool>| {
         let running = studio.running();
         if was_running == Some(true) && !running && studio.notify.get_untracked() {
-            let title = if matches!(studio.run.get_untracked(), RunState::Succeeded(_)) { "Video ready" } else { "Run failed" };
+            let title = if studio.run.with_untracked(|r| matches!(r, RunState::Succeeded(_))) { "Video ready" } else { "Run failed" };
             crate::browser::notify::tell(title, "Talking-Head Studio");
         }
         running

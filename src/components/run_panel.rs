@@ -155,7 +155,7 @@ fn pending_job_view(studio: Studio) -> impl IntoView {
                 <button type="button" data-testid="forget-job" on:click=move |_| {
                     studio.store.with_value(session::forget_job);
                     studio.job_version.update(|v| *v += 1);
-                    if matches!(studio.run.get_untracked(), RunState::Failed(_)) {
+                    if studio.run.with_untracked(|r| matches!(r, RunState::Failed(_))) {
                         studio.run.set(RunState::Idle);
                     }
                 }>
@@ -171,7 +171,7 @@ pub fn RunPanel() -> impl IntoView {
     let studio = use_studio();
     let (checked, resolved, run) = (studio.checked, studio.resolved, studio.run);
     // Changes when the first run starts (or a saved job is picked up), and when "Forget" clears a failure.
-    let active = Memo::new(move |_| !matches!(run.get(), RunState::Idle));
+    let active = Memo::new(move |_| run.with(|r| !matches!(r, RunState::Idle)));
     // A kept job waits while no run is going on.
     let job_waiting = Memo::new(move |_| {
         studio.job_version.track();

@@ -132,7 +132,7 @@ impl Studio {
     }
 
     pub fn running(&self) -> bool {
-        matches!(self.run.get(), RunState::Running { .. })
+        self.run.with(|r| matches!(r, RunState::Running { .. }))
     }
 
     /// What drives this run's cost, as far as the page knows it now.
