@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Writes a gzip copy beside each HTML, JS, CSS and wasm file of a built page
 # (dir/x.wasm -> dir/x.wasm.gz), made with zopfli: a gzip stream any browser
-# reads, ~4-5% smaller than `gzip -9` on this wasm, at the cost of build time
+# reads, smaller than `gzip -9` (scripts/size.sh prints both), at the cost of build time
 # (about a second per 300 KB). The stand-in serves these copies with
 # `Content-Encoding: gzip` to browsers that accept it, as a static host set
 # up for precompressed files does; scripts/size.sh counts them as what is
