@@ -93,6 +93,48 @@ async fn committed(tx: &IdbTransaction) -> Result<(), HistoryError> {
     }
 }
 
+/// How many later milliseconds a video's key may move to when its own is taken.
+const KEY_TRIES: usize = 1000;
+
+/// Why one `add` did not keep the video.
+enum Added {
+    /// Another video is kept under this key (the transaction was aborted: nothing written).
+    Taken,
+    Failed(HistoryError),
+}
+
+/// Writes the video under `id` in a transaction of its own, never replacing another.
+async fn add(db: &IdbDatabase, item: &HistoryItem, id: f64) -> Result<(), Added> {
+    let failed = |e: JsValue| Added::Failed(failed(&e));
+    let tx = db.transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite).map_err(failed)?;
+    let store = tx.object_store(STORE).map_err(failed)?;
+    let record = Object::new();
+    for (key, value) in [
+        ("id", JsValue::from_f64(id)),
+        ("summary", JsValue::from_str(&item.summary)),
+        ("file_name", JsValue::from_str(&item.file_name)),
+        ("draft_json", JsValue::from_str(&item.draft_json)),
+        ("from_stand_in", JsValue::from_bool(item.from_stand_in)),
+        ("blob", item.blob.clone().into()),
+        ("audio_secs", item.cost.map_or(JsValue::UNDEFINED, |c| c.audio_secs.into())),
+        ("photo_pixels", item.cost.and_then(|c| c.photo_pixels).map_or(JsValue::UNDEFINED, JsValue::from)),
+        ("took_secs", item.cost.map_or(JsValue::UNDEFINED, |c| c.took_secs.into())),
+        ("charged_usd", item.cost.and_then(|c| c.charged_usd).map_or(JsValue::UNDEFINED, JsValue::from)),
+        ("draft_secs", item.draft_secs.map_or(JsValue::UNDEFINED, JsValue::from)),
+    ] {
+        Reflect::set(&record, &JsValue::from_str(key), &value).map_err(failed)?;
+    }
+    let request = store.add(&record).map_err(failed)?;
+    let taken = || request.error().ok().flatten().is_some_and(|e| e.name() == "ConstraintError");
+    let written = settle(&request).await;
+    let done = committed(&tx).await;
+    match written.and(done) {
+        Ok(_) => Ok(()),
+        Err(_) if taken() => Err(Added::Taken),
+        Err(error) => Err(Added::Failed(error)),
+    }
+}
+
 impl History {
     pub fn new(name: &str) -> History {
         History { name: name.to_string() }
@@ -141,32 +183,29 @@ impl History {
         db.dyn_into::<IdbDatabase>().map_err(|_| HistoryError::Unavailable("the database did not open".into()))
     }
 
-    /// Keeps a video; returns only when it is safely written.
-    pub async fn save(&self, item: &HistoryItem) -> Result<(), HistoryError> {
+    /// Keeps a video; returns only when it is safely written, with the key it
+    /// was kept under: `item.id`, or the next free millisecond after it. Drafts
+    /// of a comparison can finish in the same millisecond (or another tab's
+    /// run can), and a plain `put` would then replace a paid video with another.
+    pub async fn save(&self, item: &HistoryItem) -> Result<f64, HistoryError> {
         let db = self.open().await?;
-        let tx = db.transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite).map_err(|e| failed(&e))?;
-        let store = tx.object_store(STORE).map_err(|e| failed(&e))?;
-        let record = Object::new();
-        for (key, value) in [
-            ("id", JsValue::from_f64(item.id)),
-            ("summary", JsValue::from_str(&item.summary)),
-            ("file_name", JsValue::from_str(&item.file_name)),
-            ("draft_json", JsValue::from_str(&item.draft_json)),
-            ("from_stand_in", JsValue::from_bool(item.from_stand_in)),
-            ("blob", item.blob.clone().into()),
-            ("audio_secs", item.cost.map_or(JsValue::UNDEFINED, |c| c.audio_secs.into())),
-            ("photo_pixels", item.cost.and_then(|c| c.photo_pixels).map_or(JsValue::UNDEFINED, JsValue::from)),
-            ("took_secs", item.cost.map_or(JsValue::UNDEFINED, |c| c.took_secs.into())),
-            ("charged_usd", item.cost.and_then(|c| c.charged_usd).map_or(JsValue::UNDEFINED, JsValue::from)),
-            ("draft_secs", item.draft_secs.map_or(JsValue::UNDEFINED, JsValue::from)),
-        ] {
-            Reflect::set(&record, &JsValue::from_str(key), &value).map_err(|e| failed(&e))?;
+        let mut id = item.id;
+        let mut kept = Err(HistoryError::Failed("no free key".into()));
+        for _ in 0..KEY_TRIES {
+            match add(&db, item, id).await {
+                Err(Added::Taken) => id += 1.0,
+                Err(Added::Failed(error)) => {
+                    kept = Err(error);
+                    break;
+                }
+                Ok(()) => {
+                    kept = Ok(id);
+                    break;
+                }
+            }
         }
-        let request = store.put(&record).map_err(|e| failed(&e))?;
-        let written = settle(&request).await;
-        let done = committed(&tx).await;
         db.close();
-        written.and(done)
+        kept
     }
 
     /// Every kept video, newest first.
@@ -250,5 +289,40 @@ impl History {
         let done = committed(&tx).await;
         db.close();
         deleted.map(|_| ()).and(done)
+    }
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn item(id: f64, text: &str) -> HistoryItem {
+        let blob = Blob::new_with_str_sequence(&js_sys::Array::of1(&text.into())).expect("blob");
+        let summary = text.to_string();
+        HistoryItem { id, summary, file_name: "v.mp4".into(), draft_json: "{}".into(), from_stand_in: true, blob, cost: None, draft_secs: Some(3.0) }
+    }
+
+    #[test]
+    async fn videos_made_in_the_same_millisecond_are_all_kept() {
+        let history = History::new(&format!("test.same-ms.{}", js_sys::Math::random()));
+        let first = history.save(&item(1000.0, "first")).await.expect("kept");
+        let second = history.save(&item(1000.0, "second")).await.expect("kept");
+        let third = history.save(&item(1000.0, "third")).await.expect("kept");
+        assert_eq!((first, second, third), (1000.0, 1001.0, 1002.0), "each under a key of its own, the next free millisecond");
+        let kept: Vec<(f64, String)> = history.list().await.expect("list").into_iter().map(|i| (i.id, i.summary)).collect();
+        assert_eq!(kept, vec![(1002.0, "third".into()), (1001.0, "second".into()), (1000.0, "first".into())], "none replaced another");
+    }
+
+    #[test]
+    async fn saves_at_once_in_the_same_millisecond_are_all_kept() {
+        // As a comparison's drafts finish: the writes overlap, not one after another.
+        let history = History::new(&format!("test.same-ms-at-once.{}", js_sys::Math::random()));
+        let (a, b) = (item(5000.0, "a"), item(5000.0, "b"));
+        let (a, b) = futures::join!(history.save(&a), history.save(&b));
+        let mut ids = vec![a.expect("kept"), b.expect("kept")];
+        ids.sort_by(f64::total_cmp);
+        assert_eq!(ids, vec![5000.0, 5001.0]);
+        assert_eq!(history.list().await.expect("list").len(), 2);
     }
 }

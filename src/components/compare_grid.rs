@@ -81,6 +81,10 @@ pub fn CompareGrid() -> impl IntoView {
         let Some(Some(history)) = studio.history.try_get_value() else { return };
         spawn_local(async move {
             let Ok(items) = history.list().await else { return };
+            // An older read finishing last must not take newer drafts' videos away.
+            if done_ids.try_get_untracked().is_none_or(|now| now != wanted) {
+                return;
+            }
             let found = items.iter().filter(|i| wanted.contains(&i.id)).filter_map(|i| Some((i.id, ObjectUrl::new(&i.blob)?))).collect();
             let _ = videos.try_set(found);
         });

@@ -37,10 +37,16 @@ fn HistoryList() -> impl IntoView {
     let studio = use_studio();
     let rows = RwSignal::new(None::<Result<Vec<Row>, HistoryError>>);
     Effect::new(move |_| {
-        studio.history_version.track();
+        let version = studio.history_version.get();
         let Some(Some(history)) = studio.history.try_get_value() else { return };
         spawn_local(async move {
-            let listed = history.list().await.map(|items| {
+            let listed = history.list().await;
+            // Reads overlap when videos are kept in quick succession: an
+            // older one finishing last must not hide the newer videos.
+            if studio.history_version.try_get_untracked() != Some(version) {
+                return;
+            }
+            let listed = listed.map(|items| {
                 let past: Vec<_> = items
                     .iter()
                     .filter_map(|item| Some(run_rules::KeptRun { run: run_rules::past_run(&item.draft_json, item.cost)?, on_stand_in: item.from_stand_in }))

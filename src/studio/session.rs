@@ -119,14 +119,14 @@ async fn keep(video: Video, labels: &Labels<'_>, history: Option<&History>, run:
     // bytes are safe in the page meanwhile (the ticket goes only once kept).
     let shown = FirstFrame::new();
     (run.on_progress)(Progress::Arrived { url: url.clone(), shown: shown.clone() });
-    let id = js_sys::Date::now();
-    let not_kept = match history {
+    let made_at = js_sys::Date::now();
+    let kept: Option<Result<f64, HistoryError>> = match history {
         Some(history) => {
             // The write would hold the player's first frame back (both read
             // the same bytes): it starts once the player says it shows it.
             shown.wait().await;
             let item = HistoryItem {
-                id,
+                id: made_at,
                 draft_secs: labels.draft_secs,
                 summary: labels.summary.to_string(),
                 file_name: labels.file_name.to_string(),
@@ -140,7 +140,7 @@ async fn keep(video: Video, labels: &Labels<'_>, history: Option<&History>, run:
                     charged_usd: video.credits_consumed,
                 }),
             };
-            history.save(&item).await.err()
+            Some(history.save(&item).await)
         }
         None => None,
     };
@@ -150,8 +150,8 @@ async fn keep(video: Video, labels: &Labels<'_>, history: Option<&History>, run:
         file_name: labels.file_name.to_string(),
         remaining_credits: video.remaining_credits,
         from_stand_in: video.from_stand_in,
-        history_id: (history.is_some() && not_kept.is_none()).then_some(id),
-        not_kept,
+        history_id: kept.as_ref().and_then(|k| k.as_ref().ok().copied()),
+        not_kept: kept.and_then(Result::err),
         ticket_kept: false,
     })
 }
