@@ -6,12 +6,13 @@
 //!
 //! Budgets are separate for submissions (paid: per minute, per day, and a
 //! daily cap for the whole proxy) and for reads (status, results, credits,
-//! uploads: cheap, generous). Counts live in fixed windows (a minute, a UTC
-//! day) in a [`Counters`] store: this process's memory, or Redis shared by
-//! several replicas. They are counts only: they survive nothing but the
-//! window they belong to.
+//! uploads: cheap, generous). Each limit holds over a rolling window (any
+//! 60 seconds, any 24 hours) in a [`Counters`] store: this process's memory,
+//! or Redis shared by several replicas. They keep only the times of recent
+//! uses, and forget each when it leaves its window.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -96,13 +97,13 @@ pub enum Refusal {
     OriginNotAllowed,
     #[error("This proxy needs a client token in x-api-key (the studio's \"proxy key\"); the one sent is missing or unknown.")]
     BadToken,
-    #[error("Too many runs started from here this minute; try again in {retry_after_secs} s.")]
+    #[error("Too many runs started from here in the last minute; try again in {retry_after_secs} s.")]
     RunsPerMinute { retry_after_secs: u64 },
-    #[error("This client's runs for today are used up (the limit protects the account's credits); try again in {retry_after_secs} s.")]
+    #[error("This client's runs for the last 24 hours are used up (the limit protects the account's credits); try again in {retry_after_secs} s.")]
     RunsPerDay { retry_after_secs: u64 },
-    #[error("This proxy's runs for today are used up for everyone (a cap that protects the account's credits); try again in {retry_after_secs} s.")]
+    #[error("This proxy's runs for the last 24 hours are used up for everyone (a cap that protects the account's credits); try again in {retry_after_secs} s.")]
     ProxyRunsPerDay { retry_after_secs: u64 },
-    #[error("Too many status checks from here this minute; try again in {retry_after_secs} s (a job keeps running meanwhile).")]
+    #[error("Too many status checks from here in the last minute; try again in {retry_after_secs} s (a job keeps running meanwhile).")]
     ReadsPerMinute { retry_after_secs: u64 },
     #[error("The limits store cannot be reached, so no run is started (a run must not escape the caps).")]
     CountersUnavailable,
@@ -143,124 +144,165 @@ impl Refusal {
     }
 }
 
-/// A fixed window: its length and which one `now` falls in.
+/// A rolling window: a limit holds for every span of this length, so a
+/// burst across a clock boundary (59 s and 61 s past the minute) cannot pass
+/// twice the limit, as fixed windows would let it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Window {
+    /// The last 60 seconds.
     Minute,
+    /// The last 24 hours.
     Day,
 }
 
 impl Window {
-    fn secs(self) -> u64 {
+    fn millis(self) -> u64 {
         match self {
-            Window::Minute => 60,
-            Window::Day => 86_400,
+            Window::Minute => 60_000,
+            Window::Day => 86_400_000,
+        }
+    }
+
+    fn prefix(self) -> &'static str {
+        match self {
+            Window::Minute => "m",
+            Window::Day => "d",
         }
     }
 }
 
-fn now_secs() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+fn now_millis() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
-/// Counts in fixed windows. `take` adds one to `key`'s count in the current
-/// window unless that would pass `limit`; `Err(secs)` says when the window ends.
+/// Whole seconds (at least one) until `millis` have passed: a Retry-After.
+fn secs_until(millis: u64) -> u64 {
+    millis.div_ceil(1000).max(1)
+}
+
+/// Counts in rolling windows. `take` records one use of `key` unless the
+/// window already holds `limit`; `Err(secs)` says when the oldest use leaves it.
 pub trait Counters: Send + Sync {
     fn take(&self, key: &str, window: Window, limit: u32) -> impl std::future::Future<Output = Result<Result<(), u64>, ()>> + Send;
     /// Gives back one taken by `take` (a later budget refused the request).
     fn give_back(&self, key: &str, window: Window) -> impl std::future::Future<Output = ()> + Send;
 }
 
-/// Counts in this process's memory; windows that ended are pruned as new ones start.
+/// Counts in this process's memory: each key's uses in its window, oldest
+/// first; uses that left their window are dropped as keys are touched, and
+/// keys with none left are pruned as the map grows.
 #[derive(Default)]
 pub struct MemoryCounters {
-    counts: Mutex<HashMap<(String, u64), u32>>,
+    uses: Mutex<HashMap<String, VecDeque<u64>>>,
 }
 
 impl MemoryCounters {
     pub fn len(&self) -> usize {
-        self.counts.lock().map_or(0, |c| c.len())
+        self.uses.lock().map_or(0, |c| c.len())
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// `take` at a given time (milliseconds since 1970), for tests of the window.
+    pub fn take_at(&self, key: &str, window: Window, limit: u32, now: u64) -> Result<Result<(), u64>, ()> {
+        let Ok(mut uses) = self.uses.lock() else { return Err(()) };
+        let since = now.saturating_sub(window.millis());
+        if uses.len() > 10_000 {
+            // Bounded state: a key is kept only while its newest use is inside a day.
+            let day_ago = now.saturating_sub(Window::Day.millis());
+            uses.retain(|_, times| times.back().is_some_and(|t| *t > day_ago));
+        }
+        let times = uses.entry(format!("{}:{key}", window.prefix())).or_default();
+        while times.front().is_some_and(|t| *t <= since) {
+            times.pop_front();
+        }
+        if times.len() >= limit as usize {
+            let leaves_at = times.front().map_or(now + window.millis(), |t| t + window.millis());
+            return Ok(Err(secs_until(leaves_at.saturating_sub(now))));
+        }
+        times.push_back(now);
+        Ok(Ok(()))
+    }
 }
 
 impl Counters for MemoryCounters {
     async fn take(&self, key: &str, window: Window, limit: u32) -> Result<Result<(), u64>, ()> {
-        let now = now_secs();
-        let index = now / window.secs();
-        let Ok(mut counts) = self.counts.lock() else { return Err(()) };
-        // Prune windows that ended (of any length): state stays bounded.
-        if counts.len() > 10_000 {
-            counts.retain(|(k, i), _| if k.starts_with("d:") { *i >= now / 86_400 } else { *i >= now / 60 });
-        }
-        let prefix = if window == Window::Day { "d:" } else { "m:" };
-        let count = counts.entry((format!("{prefix}{key}"), index)).or_insert(0);
-        if *count >= limit {
-            return Ok(Err((index + 1) * window.secs() - now));
-        }
-        *count += 1;
-        Ok(Ok(()))
+        self.take_at(key, window, limit, now_millis())
     }
 
     async fn give_back(&self, key: &str, window: Window) {
-        let index = now_secs() / window.secs();
-        let prefix = if window == Window::Day { "d:" } else { "m:" };
-        if let Ok(mut counts) = self.counts.lock() {
-            if let Some(count) = counts.get_mut(&(format!("{prefix}{key}"), index)) {
-                *count = count.saturating_sub(1);
+        if let Ok(mut uses) = self.uses.lock() {
+            if let Some(times) = uses.get_mut(&format!("{}:{key}", window.prefix())) {
+                times.pop_back();
             }
         }
     }
 }
 
-/// Counts shared through Redis by every replica: `INCR` on a key per window,
-/// which expires with its window.
+/// Takes one use in a rolling window, atomically in Redis: a sorted set of
+/// the uses' times (Redis's own clock, the same for every replica); answers
+/// -1 when taken, else the milliseconds until the oldest use leaves.
+const TAKE_SCRIPT: &str = r#"
+local key, span, limit, member = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - span)
+if redis.call('ZCARD', key) >= limit then
+  local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+  if #oldest == 0 then return span end
+  return tonumber(oldest[2]) + span - now
+end
+redis.call('ZADD', key, now, member)
+redis.call('PEXPIRE', key, span)
+return -1
+"#;
+
+/// Counts shared through Redis by every replica: a sorted set of uses per
+/// key and window, which expires a window after its newest use.
 pub struct RedisCounters {
     connection: redis::aio::ConnectionManager,
     prefix: String,
+    /// Makes each use's member unique across replicas and calls.
+    nonce: u64,
+    calls: AtomicU64,
 }
 
 impl RedisCounters {
     pub async fn connect(url: &str) -> Result<RedisCounters, String> {
         let client = redis::Client::open(url).map_err(|e| e.to_string())?;
         let connection = redis::aio::ConnectionManager::new(client).await.map_err(|e| e.to_string())?;
-        Ok(RedisCounters { connection, prefix: "sadtalker-proxy".into() })
+        let nonce = std::hash::BuildHasher::hash_one(&std::collections::hash_map::RandomState::new(), std::process::id());
+        Ok(RedisCounters { connection, prefix: "sadtalker-proxy".into(), nonce, calls: AtomicU64::new(0) })
     }
 
-    fn key(&self, key: &str, window: Window, index: u64) -> String {
-        let kind = if window == Window::Day { "d" } else { "m" };
-        format!("{}:{kind}:{index}:{key}", self.prefix)
+    fn key(&self, key: &str, window: Window) -> String {
+        format!("{}:{}:{key}", self.prefix, window.prefix())
     }
 }
 
 impl Counters for RedisCounters {
     async fn take(&self, key: &str, window: Window, limit: u32) -> Result<Result<(), u64>, ()> {
-        let now = now_secs();
-        let index = now / window.secs();
-        let name = self.key(key, window, index);
+        let member = format!("{:x}-{}", self.nonce, self.calls.fetch_add(1, Ordering::Relaxed));
         let mut connection = self.connection.clone();
-        let (count,): (u64,) = redis::pipe()
-            .atomic()
-            .incr(&name, 1u64)
-            .expire(&name, window.secs() as i64 + 5)
-            .ignore()
+        let wait_ms: i64 = redis::cmd("EVAL")
+            .arg(TAKE_SCRIPT)
+            .arg(1)
+            .arg(self.key(key, window))
+            .arg(window.millis())
+            .arg(limit)
+            .arg(member)
             .query_async(&mut connection)
             .await
             .map_err(|_| ())?;
-        if count > u64::from(limit) {
-            let _: Result<i64, _> = redis::cmd("DECR").arg(&name).query_async(&mut connection).await;
-            return Ok(Err((index + 1) * window.secs() - now));
-        }
-        Ok(Ok(()))
+        Ok(if wait_ms < 0 { Ok(()) } else { Err(secs_until(wait_ms as u64)) })
     }
 
     async fn give_back(&self, key: &str, window: Window) {
-        let name = self.key(key, window, now_secs() / window.secs());
+        // The newest use goes: any one of them counts the same.
         let mut connection = self.connection.clone();
-        let _: Result<i64, _> = redis::cmd("DECR").arg(&name).query_async(&mut connection).await;
+        let _: Result<redis::Value, _> = redis::cmd("ZPOPMAX").arg(self.key(key, window)).query_async(&mut connection).await;
     }
 }
 
@@ -368,5 +410,50 @@ mod tests {
         assert!(refusal.to_string().contains("for everyone"));
         assert!(matches!(admit(&store, "a", limits, 4, Cost::Read).await, Ok(())));
         assert!(matches!(admit(&store, "a", limits, 4, Cost::Read).await, Err(Refusal::ReadsPerMinute { .. })));
+    }
+
+    /// 12:00:59.900 (in milliseconds since 1970), just before a minute turns.
+    const BEFORE_THE_MINUTE: u64 = 1_764_590_459_900;
+
+    #[test]
+    fn a_limit_holds_across_the_turn_of_the_minute() {
+        let counters = MemoryCounters::default();
+        assert_eq!(counters.take_at("a", Window::Minute, 1, BEFORE_THE_MINUTE), Ok(Ok(())));
+        // 200 ms later, in the next clock minute: a fixed window would let it through.
+        assert_eq!(counters.take_at("a", Window::Minute, 1, BEFORE_THE_MINUTE + 200), Ok(Err(60)), "refused until the first use is a minute old");
+        assert_eq!(counters.take_at("a", Window::Minute, 1, BEFORE_THE_MINUTE + 59_999), Ok(Err(1)));
+        assert_eq!(counters.take_at("a", Window::Minute, 1, BEFORE_THE_MINUTE + 60_000), Ok(Ok(())), "a minute on, it has left the window");
+    }
+
+    #[test]
+    fn retry_after_says_when_the_oldest_use_leaves() {
+        let counters = MemoryCounters::default();
+        for offset in [0, 10_000, 20_000] {
+            assert_eq!(counters.take_at("a", Window::Minute, 3, BEFORE_THE_MINUTE + offset), Ok(Ok(())));
+        }
+        assert_eq!(counters.take_at("a", Window::Minute, 3, BEFORE_THE_MINUTE + 30_500), Ok(Err(30)));
+        assert_eq!(counters.take_at("a", Window::Minute, 3, BEFORE_THE_MINUTE + 60_000), Ok(Ok(())), "the first left; the other two stay");
+        assert_eq!(counters.take_at("a", Window::Minute, 3, BEFORE_THE_MINUTE + 60_001), Ok(Err(10)));
+        assert_eq!(counters.take_at("z", Window::Minute, 0, BEFORE_THE_MINUTE), Ok(Err(60)), "a limit of none refuses");
+        assert_eq!(counters.take_at("b", Window::Minute, 3, BEFORE_THE_MINUTE + 60_001), Ok(Ok(())), "keys are apart");
+    }
+
+    #[test]
+    fn a_day_is_any_24_hours_and_windows_are_apart() {
+        let counters = MemoryCounters::default();
+        let midnight = 1_764_547_200_000; // 2025-12-01T00:00:00Z
+        assert_eq!(counters.take_at("a", Window::Day, 1, midnight - 1_000), Ok(Ok(())));
+        assert_eq!(counters.take_at("a", Window::Day, 1, midnight + 1_000), Ok(Err(86_398)), "a new UTC date does not reset it");
+        assert_eq!(counters.take_at("a", Window::Minute, 1, midnight + 1_000), Ok(Ok(())), "the minute's count is its own");
+        assert_eq!(counters.take_at("a", Window::Day, 1, midnight - 1_000 + 86_400_000), Ok(Ok(())));
+    }
+
+    #[tokio::test]
+    async fn a_use_given_back_frees_its_place() {
+        let counters = MemoryCounters::default();
+        assert_eq!(counters.take("a", Window::Minute, 1).await, Ok(Ok(())));
+        assert!(matches!(counters.take("a", Window::Minute, 1).await, Ok(Err(_))));
+        counters.give_back("a", Window::Minute).await;
+        assert_eq!(counters.take("a", Window::Minute, 1).await, Ok(Ok(())));
     }
 }

@@ -6,8 +6,8 @@
 //!   the raw path; anything else is a JSON 404 that never reaches upstream.
 //! - [`access`]: who may call (client tokens, or pages from allowed origins)
 //!   and how much (runs per minute and per day per client, a daily cap for
-//!   the whole proxy, a separate generous budget for reads), counted in this
-//!   process or in Redis shared by several replicas.
+//!   the whole proxy, a separate generous budget for reads), each over a
+//!   rolling window, counted in this process or in Redis shared by replicas.
 //! - [`forward`]: the operator's key added, bodies within a shared memory
 //!   budget, answers streamed back, v2 URLs rewritten to the public URL.
 //! - [`observe`]: one access-log line per request (text or JSON; never keys,
@@ -149,7 +149,7 @@ pub struct Config {
     pub tokens: Vec<Token>,
     /// Limits for clients without a token of their own (pages, by IP).
     pub default_limits: Limits,
-    /// Runs per UTC day for the whole proxy (all clients, all replicas).
+    /// Runs in any 24 hours for the whole proxy (all clients, all replicas).
     pub proxy_runs_per_day: u32,
     /// Where counts are kept: `None` in this process, else a Redis URL.
     pub redis_url: Option<String>,

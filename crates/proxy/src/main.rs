@@ -14,10 +14,11 @@ use proxy::{parse_origin, parse_public_url, parse_upstream, ApiKey, Config, Conf
     about = "Forwards the SadTalker API for the studio page, adding the Segmind API key on this server",
     after_help = "Who may call: with --tokens-file, only clients sending one of its tokens in x-api-key (each with \
 its own limits); without it, only pages from an --allow-origin (the Origin header is required).\n\
-Budgets: runs (submissions, the costly part) per client per minute and per UTC day, and per UTC day for the \
-whole proxy; reads (status, results, credits, uploads) per client per minute. Counts are kept per window (a \
-minute, a UTC day) and nothing else: in this process they are lost on restart (a restart resets today's caps); \
-with --redis-url they are shared by every replica and survive restarts until their window ends.\n\
+Budgets: runs (submissions, the costly part) per client per minute and per day, and per day for the whole \
+proxy; reads (status, results, credits, uploads) per client per minute. Each holds over a rolling window (any 60 \
+seconds, any 24 hours: no burst across the turn of a minute or a date). Only the times of recent uses are kept: \
+in this process they are lost on restart (a restart resets the caps); with --redis-url they are shared by every \
+replica and survive restarts until each use leaves its window.\n\
 Every refusal is a JSON error with a plain message, and Retry-After where waiting helps."
 )]
 struct Args {
@@ -46,16 +47,16 @@ struct Args {
     /// Largest request body accepted, in MB (larger ones get a JSON 413).
     #[arg(long, env = "PROXY_MAX_BODY_MB", default_value_t = 64)]
     max_body_mb: usize,
-    /// Runs (submissions) one client may start per minute.
+    /// Runs (submissions) one client may start in any 60 seconds.
     #[arg(long, env = "PROXY_RUNS_PER_MINUTE", default_value_t = Limits::default().runs_per_minute)]
     runs_per_minute: u32,
-    /// Runs one client may start per UTC day.
+    /// Runs one client may start in any 24 hours.
     #[arg(long, env = "PROXY_RUNS_PER_DAY", default_value_t = Limits::default().runs_per_day)]
     runs_per_day: u32,
-    /// Runs the whole proxy may start per UTC day, all clients (and replicas) together.
+    /// Runs the whole proxy may start in any 24 hours, all clients (and replicas) together.
     #[arg(long, env = "PROXY_RUNS_PER_DAY_TOTAL", default_value_t = 500)]
     runs_per_day_total: u32,
-    /// Reads (job status, results, credits, uploads) one client may make per minute.
+    /// Reads (job status, results, credits, uploads) one client may make in any 60 seconds.
     #[arg(long, env = "PROXY_READS_PER_MINUTE", default_value_t = Limits::default().reads_per_minute)]
     reads_per_minute: u32,
     /// A file of client tokens, one a line: `name token [runs-per-minute runs-per-day reads-per-minute]`.

@@ -214,7 +214,7 @@ async fn reads_and_runs_have_separate_budgets_with_retry_after() {
     assert_eq!(second.status(), 429);
     assert!(second.headers().contains_key("retry-after"));
     let message: serde_json::Value = serde_json::from_slice(&second.bytes().await.expect("body")).expect("JSON error");
-    assert!(message["error"].as_str().is_some_and(|m| m.contains("runs started from here this minute")), "{message}");
+    assert!(message["error"].as_str().is_some_and(|m| m.contains("runs started from here in the last minute")), "{message}");
     let health = http.get(format!("{}/health", proxy.url)).send().await.expect("health");
     assert_eq!(health.status(), 200, "health is not limited");
     proxy.stop();
@@ -318,5 +318,5 @@ fn a_missing_key_or_bad_upstream_fails_at_start_with_a_clear_error() {
     ] {
         assert!(help.contains(flag), "--help explains {flag}");
     }
-    assert!(help.contains("UTC day") && help.contains("lost on restart"), "--help states what the counters survive: {help}");
+    assert!(help.contains("rolling window") && help.contains("lost on restart"), "--help states what the counters survive: {help}");
 }

@@ -133,7 +133,7 @@ async fn tokens_have_their_own_limits_and_the_proxy_a_daily_cap() {
     let retry_after: u64 = over.headers()["retry-after"].to_str().expect("text").parse().expect("seconds");
     assert!(retry_after <= 86_400);
     let message: serde_json::Value = over.bytes().await.ok().and_then(|b| serde_json::from_slice(&b).ok()).expect("JSON");
-    assert!(message["error"].as_str().is_some_and(|m| m.contains("runs for today are used up")), "{message}");
+    assert!(message["error"].as_str().is_some_and(|m| m.contains("runs for the last 24 hours are used up")), "{message}");
     assert_eq!(run(TOKEN_B).await.status(), 200, "b has its own budget");
     let capped = run(TOKEN_B).await;
     assert_eq!(capped.status(), 429);
@@ -194,6 +194,23 @@ async fn two_replicas_share_one_daily_cap_through_redis() {
     one.stop().await;
     two.stop().await;
     upstream.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn redis_counts_a_rolling_window_shared_by_replicas() {
+    use proxy::access::{Counters, RedisCounters, Window};
+    let redis = Redis::start();
+    let one = RedisCounters::connect(&redis.1).await.expect("connects");
+    let two = RedisCounters::connect(&redis.1).await.expect("connects");
+    assert_eq!(one.take("runs:a", Window::Minute, 2).await, Ok(Ok(())));
+    assert_eq!(two.take("runs:a", Window::Minute, 2).await, Ok(Ok(())), "two uses from two replicas, both kept apart");
+    let refused = one.take("runs:a", Window::Minute, 2).await;
+    assert!(matches!(refused, Ok(Err(secs)) if (59..=60).contains(&secs)), "the oldest use leaves in about a minute: {refused:?}");
+    assert_eq!(two.take("runs:a", Window::Day, 2).await, Ok(Ok(())), "the day's window counts apart");
+    two.give_back("runs:a", Window::Minute).await;
+    assert_eq!(one.take("runs:a", Window::Minute, 2).await, Ok(Ok(())), "a use given back frees its place");
+    assert!(matches!(two.take("runs:a", Window::Minute, 2).await, Ok(Err(_))));
+    assert!(matches!(one.take("runs:b", Window::Minute, 0).await, Ok(Err(60))), "a limit of none refuses");
 }
 
 #[tokio::test(flavor = "multi_thread")]
