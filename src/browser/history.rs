@@ -27,7 +27,8 @@ pub enum HistoryError {
 /// One kept video.
 #[derive(Clone, Debug)]
 pub struct HistoryItem {
-    /// Milliseconds since 1970 when it was made; also its key.
+    /// Milliseconds since 1970 when it was made; also its key (a later
+    /// millisecond when another video already holds that one: see [`History::save`]).
     pub id: f64,
     /// The settings in one line.
     pub summary: String,
